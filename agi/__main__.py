@@ -1,0 +1,47 @@
+"""`python -m agi`: the FastAGI server, in the foreground until SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+
+from agi.scripts import CallHooks
+from agi.server import FastAgiServer
+from hotline.asterisk.runtime import AsteriskRuntime
+from hotline.db.session import Database
+from hotline.services.callstore import CallStore
+from hotline.settings import get_settings
+
+logger = logging.getLogger("agi")
+
+
+async def _main() -> None:
+    settings = get_settings()
+    database = Database(settings.db_url)
+    hooks = CallHooks(settings, CallStore(database), AsteriskRuntime.from_settings(settings).recordings_inner)
+    server = FastAgiServer(settings.bind_host, settings.agi_port, hooks.routes())
+    await server.start()
+    logger.info("FastAGI listening on %s:%s", settings.bind_host, server.port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await server.stop()
+    await hooks.drain()
+    database.dispose()
+    logger.info("stopped")
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=os.environ.get("HOTLINE_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    asyncio.run(_main())
+
+
+if __name__ == "__main__":
+    main()

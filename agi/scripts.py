@@ -1,0 +1,87 @@
+"""FastAGI scripts the dialplan calls: call-row hooks that work even while ari_app is down."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from agi.server import AgiRequest
+from hotline import vocabulary as v
+from hotline.services.callstore import CallStore, host_recording_path
+from hotline.services.calls import CallNotFound
+from hotline.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+class CallHooks:
+    """call_register (fail-open entry), call_connected (agent answered), call_ended (hang-up)."""
+
+    def __init__(self, settings: Settings, store: CallStore, recordings_inner: str) -> None:
+        self.settings = settings
+        self.store = store
+        self.recordings_inner = recordings_inner
+        self.background: set[asyncio.Task[object]] = set()
+
+    def routes(self) -> dict[str, object]:
+        return {
+            v.AGI_CALL_REGISTER: self.call_register,
+            v.AGI_CALL_CONNECTED: self.call_connected,
+            v.AGI_CALL_ENDED: self.call_ended,
+        }
+
+    async def call_register(self, req: AgiRequest) -> None:
+        """ari_app is not connected: create the call row here and give the dialplan its id and queue."""
+        dialed = await req.get_variable(v.VAR_DIALED)
+        new = await self.store.register(
+            channel_id=req.uniqueid, linked_id=req.uniqueid, caller=req.headers.get("agi_callerid"),
+            dialed=dialed or req.headers.get("agi_dnid"), via=v.VIA_FAILOPEN,
+            queue=self.settings.default_queue,
+        )
+        await req.set_variable(f"__{v.VAR_CALL_ID}", new.uid)
+        await req.set_variable(v.VAR_QUEUE, new.queue)
+        logger.warning("call %s: registered through fail-open (ari_app not connected)", new.uid)
+
+    async def call_connected(self, req: AgiRequest) -> None:
+        uid, endpoint = (req.argv + ["", ""])[:2]
+        if not uid or uid.startswith("ast"):
+            logger.warning("channel %s: agent %s answered a call with no call row", req.channel, endpoint)
+            return
+        try:
+            await self.store.connected(uid, endpoint)
+        except CallNotFound:
+            logger.error("call %s: connected but unknown", uid)
+            return
+        logger.info("call %s: answered by %s", uid, endpoint)
+
+    async def call_ended(self, req: AgiRequest) -> None:
+        uid, cause, recording = (req.argv + ["", "", ""])[:3]
+        if not uid or uid.startswith("ast"):
+            logger.warning("channel %s: hung up with no call row (recording %s)", req.channel, recording)
+            return
+        try:
+            answered = await self.store.ended(uid, cause)
+        except CallNotFound:
+            logger.error("call %s: ended but unknown", uid)
+            return
+        logger.info("call %s: ended (cause %s)", uid, cause)
+        if answered and recording:
+            path = host_recording_path(
+                recording, self.recordings_inner, self.settings.recordings_dir, self.settings.recording_format
+            )
+            if path is None:
+                logger.error("call %s: recording path %r is outside the recordings directory", uid, recording)
+                return
+            task = asyncio.create_task(self.store.finish_recording(uid, path), name=f"recording-{uid}")
+            self.background.add(task)
+            task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[object]) -> None:
+        self.background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("recording task %s failed: %r", task.get_name(), task.exception())
+
+    async def drain(self, timeout: float = 20.0) -> None:
+        """Let recordings in progress be measured and stored before the server exits."""
+        if self.background:
+            await asyncio.wait(set(self.background), timeout=timeout)

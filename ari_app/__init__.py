@@ -1,0 +1,1 @@
+"""The hotline ARI daemon: one Stasis app, its client, and one package per feature."""

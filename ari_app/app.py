@@ -1,0 +1,173 @@
+"""The ARI daemon: connect, reconnect, reconcile, and route each StasisStart to its feature."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ari_app.callstate import CallerGone, CallState
+from ari_app.client import AriClient
+from ari_app.context import AppContext
+from ari_app.errors import AriError, AriNotFound
+from ari_app.inbound.stasis import inbound
+from hotline import vocabulary as v
+from hotline.db.session import Database
+from hotline.secrets import SecretStore
+from hotline.services.callstore import CallStore
+from hotline.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+Route = Callable[[AppContext, CallState], Awaitable[None]]
+
+# Stasis(<app>,<feature>,...): the first argument picks the coroutine that owns the call.
+ROUTES: dict[str, Route] = {v.FEATURE_INBOUND: inbound}
+
+# Only what the features consume crosses the socket (Asterisk 22 application event filter).
+EVENT_TYPES = [
+    "StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelHangupRequest", "PlaybackFinished",
+    "ChannelDtmfReceived",
+]
+
+
+def _channel_of(event: dict[str, Any]) -> str | None:
+    if "channel" in event:
+        return str(event["channel"].get("id"))
+    target = event.get("playback", {}).get("target_uri", "")
+    return target.split(":", 1)[1] if target.startswith("channel:") else None
+
+
+class HotlineApp:
+    """One TaskGroup; one task and one CallState per call in Stasis."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.database = Database(settings.db_url)
+        self.ari = AriClient(
+            settings.ari_url, settings.ari_app, SecretStore.for_home(settings.home).ari_password(),
+            settings.ari_app, on_event=self.on_event, on_connect=self.on_connect, event_types=EVENT_TYPES,
+        )
+        self.ctx = AppContext(self.ari, CallStore(self.database), settings)
+        self.calls: dict[str, CallState] = {}
+        self._tg: asyncio.TaskGroup | None = None
+        self.status_path = settings.run_dir / "ari_app.json"
+
+    # ---- read loop side: synchronous, never awaits ----
+    def on_event(self, event: dict[str, Any]) -> None:
+        if event.get("type") == "StasisStart":
+            self._start_call(event)
+            return
+        channel = _channel_of(event)
+        state = self.calls.get(channel) if channel else None
+        if state is not None:
+            state.handle(event)
+
+    def _start_call(self, event: dict[str, Any]) -> None:
+        state = CallState.from_stasis_start(event)
+        if state.channel_id in self.calls or self._tg is None:
+            return
+        route = ROUTES.get(state.args[0] if state.args else "")
+        self.calls[state.channel_id] = state
+        self._tg.create_task(self._run_call(route, state), name=f"call-{state.channel_id}")
+
+    # ---- per-call task ----
+    async def _run_call(self, route: Route | None, state: CallState) -> None:
+        try:
+            if route is None:
+                logger.error("channel %s: no feature for Stasis args %s", state.channel_id, state.args)
+                await self.give_back(state.channel_id)
+            else:
+                await route(self.ctx, state)
+        except (CallerGone, AriNotFound):
+            logger.info("call %s: channel %s went away", state.uid, state.channel_id)
+        except asyncio.CancelledError:
+            await self.give_back(state.channel_id)
+            raise
+        except Exception:
+            logger.exception("call %s: handler failed; returning channel %s to the dialplan",
+                             state.uid, state.channel_id)
+            await self.give_back(state.channel_id)
+        finally:
+            self.calls.pop(state.channel_id, None)
+
+    async def give_back(self, channel_id: str) -> None:
+        """Return a channel to the dialplan's fail-open path (a human queue); hang up if even that fails."""
+        try:
+            await self.ari.continue_in_dialplan(channel_id, v.CTX_FAILOPEN, "s", 1)
+        except AriNotFound:
+            return
+        except AriError as exc:
+            logger.error("channel %s: continue failed (%s); hanging up", channel_id, exc)
+            try:
+                await self.ari.hangup(channel_id, "normal")
+            except AriError:
+                logger.exception("channel %s: hang-up failed too", channel_id)
+
+    # ---- after every (re)connect ----
+    async def on_connect(self) -> None:
+        """Take back what we own: resync live calls, return orphans (from before a restart) to the dialplan."""
+        app = await self.ari.get_application()
+        owned = set(app.get("channel_ids", []))
+        for channel_id in owned:
+            state = self.calls.get(channel_id)
+            if state is None:
+                logger.warning("channel %s: in Stasis with no task (restart?); returning it", channel_id)
+                await self.give_back(channel_id)
+            else:
+                await self._resync(state)
+        for channel_id, state in list(self.calls.items()):
+            if channel_id not in owned:
+                state.gone.set()
+        await self.write_status()
+
+    async def _resync(self, state: CallState) -> None:
+        """Events may have been lost while disconnected: ask Asterisk for what a waiter needs."""
+        for playback_id, done in state.playbacks.items():
+            if not done.is_set() and await self.ari.get_playback(playback_id) is None:
+                done.set()
+        if await self.ari.get_channel(state.channel_id) is None:
+            state.gone.set()
+
+    async def write_status(self) -> None:
+        status = {
+            "pid": os.getpid(),
+            "connected": self.ari.connected.is_set(),
+            "reconnects": self.ari.reconnects,
+            "active_calls": len(self.calls),
+            "updated": time.time(),
+        }
+        await asyncio.to_thread(_write_json, self.status_path, status)
+
+    async def _watch_connection(self) -> None:
+        last = None
+        while True:
+            now = self.ari.connected.is_set()
+            if now != last:
+                await self.write_status()
+                last = now
+            await asyncio.sleep(0.5)
+
+    async def run(self) -> None:
+        """Run until cancelled; on the way out every call still in Stasis goes back to the dialplan."""
+        try:
+            async with asyncio.TaskGroup() as tg:
+                self._tg = tg
+                tg.create_task(self.ari.run(), name="ari-client")
+                tg.create_task(self._watch_connection(), name="status")
+        finally:
+            self._tg = None
+            await self.ari.close()
+            self.database.dispose()
+            _write_json(self.status_path, {"pid": os.getpid(), "connected": False, "stopped": time.time()})
+
+
+def _write_json(path: Any, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data))
+    os.replace(tmp, path)

@@ -1,0 +1,353 @@
+"""Asyncio ARI client: REST on httpx, events on a reconnecting WebSocket (see events.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+
+import httpx
+
+from ari_app.errors import AriError, AriNotFound, AriUnavailable, error_for_status
+from ari_app.events import EventStream, OnConnect, OnEvent
+
+logger = logging.getLogger(__name__)
+
+# A filter PUT refused with one of these means this Asterisk has no per-app event filters.
+_FILTER_UNSUPPORTED = (400, 404, 405)
+
+
+def quote_id(value: str) -> str:
+    """Percent-encode one path segment: ids and names may contain '/' (`hotline/welcome`)."""
+    return quote(value, safe="")
+
+
+def ari_root(base_url: str) -> str:
+    """`http://host:port` or `http://host:port/ari` -> `http://host:port/ari`."""
+    root = base_url.rstrip("/")
+    return root if root.endswith("/ari") else root + "/ari"
+
+
+def events_url(root: str, app: str, api_key: str | None = None) -> str:
+    """The event WebSocket URL of one app, without events of objects the app does not own."""
+    parts = urlsplit(root)
+    query = {"app": app, "subscribeAll": "false"}
+    if api_key is not None:
+        query["api_key"] = api_key
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    return urlunsplit((scheme, parts.netloc, parts.path + "/events", urlencode(query), ""))
+
+
+def _params(params: Mapping[str, Any] | None) -> dict[str, str]:
+    """Query parameters as ARI reads them: no None, booleans in lower case, lists comma-joined."""
+    out: dict[str, str] = {}
+    for key, value in (params or {}).items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, list | tuple):
+            out[key] = ",".join(str(v) for v in value)
+        else:
+            out[key] = str(value)
+    return out
+
+
+def _ids(value: str | Sequence[str]) -> str:
+    return value if isinstance(value, str) else ",".join(value)
+
+
+class AriClient:
+    """One Stasis app's connection to Asterisk: `run()` the events, call the REST helpers."""
+
+    def __init__(
+        self,
+        base_url: str,
+        username: str,
+        password: str,
+        app: str,
+        *,
+        on_event: OnEvent,
+        on_connect: OnConnect | None = None,
+        event_types: Iterable[str] | None = None,
+        backoff: tuple[float, float] = (0.5, 8.0),
+        timeout: float = 10.0,
+        ping_interval: float = 5.0,
+        ws_auth: Literal["basic", "api_key"] = "basic",
+    ) -> None:
+        root = ari_root(base_url)
+        self.app = app
+        self._on_connect = on_connect
+        self._event_types = list(event_types or ())
+        self._http = httpx.AsyncClient(
+            base_url=root,
+            auth=(username, password),
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
+            headers={"Accept": "application/json"},
+            trust_env=False,
+        )
+        headers: dict[str, str] = {}
+        api_key = None
+        if ws_auth == "basic":
+            token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+            headers["Authorization"] = f"Basic {token}"
+        else:
+            api_key = f"{username}:{password}"
+        self._events = EventStream(
+            events_url(root, app, api_key),
+            headers,
+            on_event=on_event,
+            on_connect=self._after_connect,
+            backoff=backoff,
+            ping_interval=ping_interval,
+            ping_timeout=ping_interval,
+        )
+
+    # ---- lifecycle ----------------------------------------------------------------
+    @property
+    def connected(self) -> asyncio.Event:
+        """Set while the event WebSocket is open."""
+        return self._events.connected
+
+    @property
+    def reconnects(self) -> int:
+        """How many times the WebSocket came back after the first connect."""
+        return self._events.reconnects
+
+    async def run(self) -> None:
+        """Receive events until `close()`, reconnecting with exponential backoff."""
+        await self._events.run()
+
+    async def close(self) -> None:
+        """Stop the events and on_connect, then close the HTTP pool."""
+        await self._events.close()
+        await self._http.aclose()
+
+    async def _after_connect(self) -> None:
+        if self._event_types:
+            await self._apply_event_filter()
+        if self._on_connect is not None:
+            await self._on_connect()
+
+    async def _apply_event_filter(self) -> None:
+        try:
+            await self.set_event_filter(self._event_types)
+        except AriError as exc:
+            if exc.status in _FILTER_UNSUPPORTED:
+                logger.info("ARI app %s: no event filter (%s); receiving every event", self.app, exc)
+            else:
+                logger.warning("ARI app %s: could not set the event filter (%s)", self.app, exc)
+
+    # ---- REST ---------------------------------------------------------------------
+    async def req(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> Any:
+        """One REST call under /ari (`path` with ids already quoted); decoded JSON or None."""
+        try:
+            response = await self._http.request(method, path, params=_params(params), json=json)
+        except httpx.TimeoutException as exc:
+            raise AriUnavailable(f"no reply ({type(exc).__name__})", method, path) from exc
+        except httpx.TransportError as exc:
+            raise AriUnavailable(f"{type(exc).__name__}: {exc}", method, path) from exc
+        logger.debug("ARI %s %s -> %d", method, path, response.status_code)
+        if response.status_code >= 400:
+            raise error_for_status(response.status_code, response.content, method, path)
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            return response.text
+
+    # ---- channels -----------------------------------------------------------------
+    async def answer(self, channel_id: str) -> None:
+        """Answer a channel."""
+        await self.req("POST", f"/channels/{quote_id(channel_id)}/answer")
+
+    async def hangup(self, channel_id: str, reason: str = "normal") -> None:
+        """Hang up a channel with an explicit cause (normal, busy, congestion, no_answer...)."""
+        await self.req("DELETE", f"/channels/{quote_id(channel_id)}", params={"reason": reason})
+
+    async def get_channel(self, channel_id: str) -> dict[str, Any] | None:
+        """A channel's snapshot, or None when it is gone."""
+        try:
+            result: dict[str, Any] = await self.req("GET", f"/channels/{quote_id(channel_id)}")
+        except AriNotFound:
+            return None
+        return result
+
+    async def list_channels(self) -> list[dict[str, Any]]:
+        """Every channel Asterisk has (not only ours)."""
+        result: list[dict[str, Any]] = await self.req("GET", "/channels")
+        return result
+
+    async def set_var(self, channel_id: str, variable: str, value: str) -> None:
+        """Set a channel variable."""
+        params = {"variable": variable, "value": value}
+        await self.req("POST", f"/channels/{quote_id(channel_id)}/variable", params=params)
+
+    async def get_var(self, channel_id: str, variable: str) -> str | None:
+        """A channel variable, None when unset; AriNotFound when the channel is gone."""
+        path = f"/channels/{quote_id(channel_id)}/variable"
+        try:
+            result = await self.req("GET", path, params={"variable": variable})
+        except AriNotFound as exc:
+            # Asterisk answers 404 for both; only the message tells them apart.
+            if "variable" in exc.message.lower():
+                return None
+            raise
+        value = result.get("value") if isinstance(result, dict) else None
+        return value if isinstance(value, str) else None
+
+    async def continue_in_dialplan(
+        self, channel_id: str, context: str, extension: str, priority: int = 1
+    ) -> None:
+        """Leave Stasis and go on in the dialplan at context,extension,priority."""
+        params = {"context": context, "extension": extension, "priority": priority}
+        await self.req("POST", f"/channels/{quote_id(channel_id)}/continue", params=params)
+
+    async def originate(
+        self,
+        endpoint: str,
+        *,
+        channel_id: str | None = None,
+        app_args: str = "",
+        caller_id: str | None = None,
+        timeout: int = 30,
+        variables: Mapping[str, str] | None = None,
+        other_channel_id: str | None = None,
+        originator: str | None = None,
+    ) -> dict[str, Any]:
+        """Dial an endpoint into this app (StasisStart carries `app_args`); the new channel."""
+        params = {
+            "endpoint": endpoint,
+            "app": self.app,
+            "appArgs": app_args,
+            "callerId": caller_id,
+            "timeout": timeout,
+            "channelId": channel_id,
+            "otherChannelId": other_channel_id,
+            "originator": originator,
+        }
+        body = {"variables": dict(variables)} if variables else None
+        result: dict[str, Any] = await self.req("POST", "/channels", params=params, json=body)
+        return result
+
+    async def snoop(
+        self,
+        channel_id: str,
+        snoop_id: str,
+        *,
+        spy: str = "none",
+        whisper: str = "none",
+        app_args: str = "",
+    ) -> dict[str, Any]:
+        """A snoop channel on `channel_id` (spy/whisper: none, in, out, both) entering this app."""
+        params = {"app": self.app, "spy": spy, "whisper": whisper, "appArgs": app_args}
+        path = f"/channels/{quote_id(channel_id)}/snoop/{quote_id(snoop_id)}"
+        result: dict[str, Any] = await self.req("POST", path, params=params)
+        return result
+
+    # ---- media --------------------------------------------------------------------
+    async def play(
+        self, channel_id: str, media: str | Sequence[str], playback_id: str, lang: str | None = None
+    ) -> dict[str, Any]:
+        """Start a playback with a client-chosen id (PlaybackFinished carries it back)."""
+        path = f"/channels/{quote_id(channel_id)}/play/{quote_id(playback_id)}"
+        result: dict[str, Any] = await self.req("POST", path, params={"media": _ids(media), "lang": lang})
+        return result
+
+    async def stop_playback(self, playback_id: str) -> None:
+        """Stop a playback."""
+        await self.req("DELETE", f"/playbacks/{quote_id(playback_id)}")
+
+    async def get_playback(self, playback_id: str) -> dict[str, Any] | None:
+        """A playback's state, or None when it finished or never existed."""
+        try:
+            result: dict[str, Any] = await self.req("GET", f"/playbacks/{quote_id(playback_id)}")
+        except AriNotFound:
+            return None
+        return result
+
+    async def record(
+        self,
+        target_id: str,
+        name: str,
+        *,
+        target: Literal["channels", "bridges"] = "channels",
+        format: str = "wav",
+        max_duration: int | None = None,
+        max_silence: int | None = None,
+        if_exists: str = "fail",
+        beep: bool = False,
+        terminate_on: str = "none",
+    ) -> dict[str, Any]:
+        """Record a channel or a bridge to `name` (relative to Asterisk's recording dir)."""
+        params = {
+            "name": name,
+            "format": format,
+            "maxDurationSeconds": max_duration,
+            "maxSilenceSeconds": max_silence,
+            "ifExists": if_exists,
+            "beep": beep,
+            "terminateOn": terminate_on,
+        }
+        path = f"/{target}/{quote_id(target_id)}/record"
+        result: dict[str, Any] = await self.req("POST", path, params=params)
+        return result
+
+    async def stop_recording(self, name: str) -> None:
+        """Stop a live recording and keep the file."""
+        await self.req("POST", f"/recordings/live/{quote_id(name)}/stop")
+
+    # ---- bridges ------------------------------------------------------------------
+    async def create_bridge(
+        self, bridge_id: str, type: str = "mixing", name: str | None = None
+    ) -> dict[str, Any]:
+        """Create the bridge `bridge_id`, or update it when it exists (get-or-create)."""
+        params = {"type": type, "name": name}
+        result: dict[str, Any] = await self.req("POST", f"/bridges/{quote_id(bridge_id)}", params=params)
+        return result
+
+    async def add_to_bridge(
+        self, bridge_id: str, channel_ids: str | Sequence[str], role: str | None = None
+    ) -> None:
+        """Add one or more channels to a bridge."""
+        params = {"channel": _ids(channel_ids), "role": role}
+        await self.req("POST", f"/bridges/{quote_id(bridge_id)}/addChannel", params=params)
+
+    async def remove_from_bridge(self, bridge_id: str, channel_ids: str | Sequence[str]) -> None:
+        """Remove one or more channels from a bridge."""
+        params = {"channel": _ids(channel_ids)}
+        await self.req("POST", f"/bridges/{quote_id(bridge_id)}/removeChannel", params=params)
+
+    async def destroy_bridge(self, bridge_id: str) -> None:
+        """Destroy a bridge; ARI bridges outlive their channels, so every one needs this."""
+        await self.req("DELETE", f"/bridges/{quote_id(bridge_id)}")
+
+    # ---- application --------------------------------------------------------------
+    async def get_application(self) -> dict[str, Any]:
+        """This app as Asterisk sees it: channel_ids, bridge_ids, endpoint_ids, device_names."""
+        result: dict[str, Any] = await self.req("GET", f"/applications/{quote_id(self.app)}")
+        return result
+
+    async def subscribe(self, event_source: str) -> dict[str, Any]:
+        """Subscribe this app to `channel:<id>`, `bridge:<id>`, `endpoint:<tech>/<res>`, ..."""
+        path = f"/applications/{quote_id(self.app)}/subscription"
+        result: dict[str, Any] = await self.req("POST", path, params={"eventSource": event_source})
+        return result
+
+    async def set_event_filter(self, event_types: Iterable[str]) -> dict[str, Any]:
+        """Let only these event types reach this app's WebSocket."""
+        body = {"allowed": [{"type": t} for t in event_types]}
+        path = f"/applications/{quote_id(self.app)}/eventFilter"
+        result: dict[str, Any] = await self.req("PUT", path, json=body)
+        return result

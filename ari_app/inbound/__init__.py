@@ -1,0 +1,1 @@
+"""The inbound hotline call: answer, register, welcome, hand to the ACD."""

@@ -1,0 +1,156 @@
+"""The call record: one row per call from entry to hang-up, and its recordings."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from hotline import vocabulary as v
+from hotline.db.base import utcnow
+from hotline.db.models import Agent, Call, County, Recording
+from hotline.services.numbers import clean_number
+
+
+class CallNotFound(LookupError):
+    """No call has this uid."""
+
+
+def new_call_uid() -> str:
+    """A call id safe for file names and channel variables (never derived from caller input)."""
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class NewCall:
+    uid: str
+    queue: str
+
+
+def register_call(
+    session: Session,
+    *,
+    channel_id: str,
+    linked_id: str | None,
+    caller: str | None,
+    dialed: str | None,
+    via: str,
+    queue: str,
+) -> NewCall:
+    """Create the call row when a call enters the center; returns its uid and queue."""
+    call = Call(
+        uid=new_call_uid(),
+        channel_id=channel_id,
+        linked_id=linked_id,
+        caller_number=clean_number(caller),
+        dialed_number=clean_number(dialed),
+        via=via,
+        queue_name=queue,
+        disposition=v.DISP_ACTIVE,
+        entered_at=utcnow(),
+    )
+    county = session.scalar(select(County).where(County.code == queue))
+    call.county_id = county.id if county else None
+    session.add(call)
+    session.flush()
+    return NewCall(call.uid, queue)
+
+
+def get_call(session: Session, uid: str) -> Call:
+    call = session.scalar(select(Call).where(Call.uid == uid))
+    if call is None:
+        raise CallNotFound(uid)
+    return call
+
+
+def mark_connected(session: Session, uid: str, endpoint: str, at: datetime | None = None) -> Call:
+    """An agent answered: set the answer time (first answer wins) and the agent."""
+    call = get_call(session, uid)
+    agent = session.scalar(select(Agent).where(Agent.endpoint == endpoint))
+    if call.answered_at is None:
+        call.answered_at = at or utcnow()
+    call.agent_id = agent.id if agent else call.agent_id
+    call.disposition = v.DISP_ANSWERED
+    return call
+
+
+def mark_ended(session: Session, uid: str, cause: str | None, at: datetime | None = None) -> Call:
+    """The caller's channel hung up: set the end time and the final disposition."""
+    call = get_call(session, uid)
+    if call.ended_at is None:
+        call.ended_at = at or utcnow()
+    call.hangup_cause = (cause or "")[:32] or None
+    if call.answered_at is None:
+        call.disposition = v.DISP_ABANDONED
+    return call
+
+
+def add_recording(
+    session: Session,
+    uid: str,
+    *,
+    path: str,
+    status: str,
+    duration_s: float | None,
+    size_bytes: int | None,
+    sha256: str | None,
+) -> Recording:
+    call = get_call(session, uid)
+    rec = Recording(
+        call_id=call.id, path=path, status=status, duration_s=duration_s, size_bytes=size_bytes, sha256=sha256
+    )
+    session.add(rec)
+    session.flush()
+    return rec
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def call_to_dict(call: Call) -> dict[str, Any]:
+    talk = None
+    if call.answered_at and call.ended_at:
+        talk = round((call.ended_at - call.answered_at).total_seconds(), 3)
+    return {
+        "id": call.id,
+        "uid": call.uid,
+        "channel_id": call.channel_id,
+        "caller_number": call.caller_number,
+        "dialed_number": call.dialed_number,
+        "county": call.county.code if call.county else None,
+        "via": call.via,
+        "queue": call.queue_name,
+        "entered_at": _iso(call.entered_at),
+        "answered_at": _iso(call.answered_at),
+        "ended_at": _iso(call.ended_at),
+        "talk_seconds": talk,
+        "agent": call.agent.name if call.agent else None,
+        "disposition": call.disposition,
+        "hangup_cause": call.hangup_cause,
+        "recordings": [
+            {
+                "path": r.path,
+                "status": r.status,
+                "duration_s": r.duration_s,
+                "size_bytes": r.size_bytes,
+                "sha256": r.sha256,
+            }
+            for r in call.recordings
+        ],
+    }
+
+
+def list_calls(session: Session, limit: int = 50) -> list[dict[str, Any]]:
+    """Calls newest first, as plain dicts."""
+    stmt = (
+        select(Call)
+        .options(selectinload(Call.recordings), selectinload(Call.agent), selectinload(Call.county))
+        .order_by(Call.entered_at.desc(), Call.id.desc())
+        .limit(limit)
+    )
+    return [call_to_dict(c) for c in session.scalars(stmt)]

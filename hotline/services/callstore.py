@@ -1,0 +1,95 @@
+"""Async facade over the call record for ari_app and agi: database work runs in worker threads."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path, PurePosixPath
+
+from hotline.db.session import Database
+from hotline.services import calls
+from hotline.services.recordings import RecordingFacts, measure, wait_closed
+
+logger = logging.getLogger(__name__)
+
+
+class CallStore:
+    """The event loop never touches the database directly: each method hops to a thread."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def register(
+        self,
+        *,
+        channel_id: str,
+        linked_id: str | None,
+        caller: str | None,
+        dialed: str | None,
+        via: str,
+        queue: str,
+    ) -> calls.NewCall:
+        def work() -> calls.NewCall:
+            with self.database.session() as session:
+                return calls.register_call(
+                    session,
+                    channel_id=channel_id,
+                    linked_id=linked_id,
+                    caller=caller,
+                    dialed=dialed,
+                    via=via,
+                    queue=queue,
+                )
+
+        return await asyncio.to_thread(work)
+
+    async def connected(self, uid: str, endpoint: str) -> None:
+        def work() -> None:
+            with self.database.session() as session:
+                calls.mark_connected(session, uid, endpoint)
+
+        await asyncio.to_thread(work)
+
+    async def ended(self, uid: str, cause: str | None) -> bool:
+        """Close the call row; True when the call had been answered (so a recording is due)."""
+
+        def work() -> bool:
+            with self.database.session() as session:
+                return calls.mark_ended(session, uid, cause).answered_at is not None
+
+        return await asyncio.to_thread(work)
+
+    async def finish_recording(self, uid: str, path: Path, timeout: float = 15.0) -> RecordingFacts:
+        """Wait for MixMonitor to close the file, measure it and attach it to the call."""
+
+        def work() -> RecordingFacts:
+            wait_closed(path, timeout)
+            facts = measure(path)
+            with self.database.session() as session:
+                calls.add_recording(
+                    session,
+                    uid,
+                    path=str(path),
+                    status=facts.status,
+                    duration_s=facts.duration_s,
+                    size_bytes=facts.size_bytes,
+                    sha256=facts.sha256,
+                )
+            return facts
+
+        facts = await asyncio.to_thread(work)
+        logger.info("call %s: recording %s is %s (%.2f s)", uid, path, facts.status, facts.duration_s or 0)
+        return facts
+
+
+def host_recording_path(inner: str, recordings_inner: str, recordings_dir: Path, fmt: str) -> Path | None:
+    """Map the path Asterisk wrote (inside its root) to the host's recordings directory, safely."""
+    inner_path = PurePosixPath(inner)
+    base = PurePosixPath(recordings_inner)
+    try:
+        rel = inner_path.relative_to(base)
+    except ValueError:
+        return None
+    if not rel.parts or any(part in ("..", ".", "") for part in rel.parts):
+        return None
+    return recordings_dir.joinpath(*rel.parts).with_suffix(f".{fmt}")

@@ -1,0 +1,116 @@
+"""One typed settings object, read from HOTLINE_* environment variables and an optional TOML file."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def _config_file() -> Path:
+    explicit = os.environ.get("HOTLINE_CONFIG")
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("HOTLINE_HOME", "var")) / "hotline.toml"
+
+
+class Settings(BaseSettings):
+    """Everything the center needs to know about where it runs; defaults bind to 127.0.0.1."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", extra="ignore")
+
+    home: Path = Field(default=Path("var"), description="state directory")
+    database_url: str = ""
+    cache_dir: Path | None = None
+
+    bind_host: str = "127.0.0.1"
+    sip_port: int = 5060
+    http_port: int = 8088
+    ami_port: int = 5038
+    agi_port: int = 4573
+    console_port: int = 5000
+    rtp_start: int = 10000
+    rtp_end: int = 20000
+
+    hotline_numbers: list[str] = ["10109366"]
+    carrier_addresses: list[str] = ["127.0.0.2"]
+    default_queue: str = "city"
+    ari_app: str = "hotline"
+    language: str = "zh"
+    timezone: str = "Asia/Shanghai"
+    welcome_prompt: str = "welcome"
+
+    asterisk_mode: Literal["auto", "system", "chroot"] = "auto"
+    debian_mirror: str = "http://deb.debian.org/debian"
+    recording_format: str = "wav"
+
+    @field_validator("home", mode="after")
+    @classmethod
+    def _absolute_home(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @field_validator("hotline_numbers", "carrier_addresses", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        if isinstance(value, str) and not value.lstrip().startswith("["):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file())
+        return (init_settings, env_settings, toml)
+
+    @cached_property
+    def db_url(self) -> str:
+        """The database URL; SQLite in the state directory unless HOTLINE_DATABASE_URL says otherwise."""
+        return self.database_url or f"sqlite:///{self.home / 'hotline.db'}"
+
+    @property
+    def cache(self) -> Path:
+        return (self.cache_dir or self.home / "cache").expanduser().resolve()
+
+    @property
+    def log_dir(self) -> Path:
+        return self.home / "log"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.home / "run"
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.home / "recordings"
+
+    @property
+    def sounds_dir(self) -> Path:
+        return self.home / "sounds"
+
+    @property
+    def ari_url(self) -> str:
+        return f"http://{self.bind_host}:{self.http_port}"
+
+    @property
+    def console_url(self) -> str:
+        return f"http://{self.bind_host}:{self.console_port}/"
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Build settings now (environment is re-read on every call; nothing is cached at import)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,53 @@
+"""Names shared by the dialplan, ari_app and agi: spelled once here, imported everywhere."""
+
+from __future__ import annotations
+
+# Channel variables
+VAR_CALL_ID = "HOTLINE_CALL_ID"
+VAR_QUEUE = "HOTLINE_QUEUE"
+VAR_DIALED = "HOTLINE_DIALED"
+VAR_CALLER = "HOTLINE_CALLER"
+VAR_VIA = "HOTLINE_VIA"
+VAR_AGENT = "HOTLINE_AGENT"
+VAR_RECORDING = "HOTLINE_RECORDING"
+VAR_MIXMON_ID = "HOTLINE_MIXMON_ID"
+
+# Dialplan contexts
+CTX_FROM_CARRIER = "from-carrier"
+CTX_FROM_AGENTS = "from-agents"
+CTX_INBOUND = "hotline-inbound"
+CTX_ACD = "hotline-acd"
+CTX_FAILOPEN = "hotline-failopen"
+CTX_AGENT_CONNECT = "hotline-agent-connect"
+CTX_HANGUP = "hotline-hangup"
+
+# Stasis arguments: the first one names the feature (ari_app routes on it)
+FEATURE_INBOUND = "inbound"
+
+# How a call reached the queue
+VIA_ARI = "ari"
+VIA_FAILOPEN = "failopen"
+
+# FastAGI scripts (agi://host:port/<script>)
+AGI_CALL_REGISTER = "call_register"
+AGI_CALL_CONNECTED = "call_connected"
+AGI_CALL_ENDED = "call_ended"
+
+# Call dispositions
+DISP_ANSWERED = "answered"
+DISP_ABANDONED = "abandoned"
+DISP_REJECTED = "rejected"
+DISP_FAILED = "failed"
+DISP_ACTIVE = "active"
+
+# ARI object ids: deterministic, derived from the call uid
+PLAYBACK_ID = "play-{call}-{name}"
+
+
+def playback_id(call_uid: str, name: str) -> str:
+    return PLAYBACK_ID.format(call=call_uid, name=name)
+
+
+def queue_name(county_code: str) -> str:
+    """The app_queue name of a county's intake queue."""
+    return county_code

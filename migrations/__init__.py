@@ -1,0 +1,1 @@
+"""Alembic migrations of the hotline schema (every revision has a real downgrade)."""
