@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -41,8 +43,8 @@ class Settings(BaseSettings):
     rtp_start: int = 10000
     rtp_end: int = 20000
 
-    hotline_numbers: list[str] = ["10109366"]
-    carrier_addresses: list[str] = ["127.0.0.2"]
+    hotline_numbers: Annotated[list[str], NoDecode] = ["10109366"]
+    carrier_addresses: Annotated[list[str], NoDecode] = ["127.0.0.2"]
     default_queue: str = "city"
     ari_app: str = "hotline"
     language: str = "zh"
@@ -61,8 +63,11 @@ class Settings(BaseSettings):
     @field_validator("hotline_numbers", "carrier_addresses", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
-        if isinstance(value, str) and not value.lstrip().startswith("["):
-            return [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
         return value
 
     @classmethod

@@ -154,11 +154,15 @@ class FakeAri:
                 await self._rest(head, reader, writer)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
+        except asyncio.CancelledError:
+            pass  # stopping; Python 3.11's start_server logs a handler that ends cancelled as an error
         finally:
             writer.close()
             self._tasks.discard(task)
 
-    async def _websocket(self, head: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _websocket(
+        self, head: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         protocol = ServerProtocol()
         protocol.receive_data(head)
         [request] = protocol.events_received()
@@ -178,7 +182,9 @@ class FakeAri:
         self.sessions.append(peer)
         await peer.pump()
 
-    async def _rest(self, head: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _rest(
+        self, head: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         while True:
             method, target, headers = _parse_head(head)
             length = int(headers.get("content-length", "0"))

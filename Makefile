@@ -1,0 +1,41 @@
+# The two commands: `make up` runs the whole center on SQLite with demo data; `make test` runs all tests.
+VENV ?= .venv
+PYTHON ?= python3
+HOTLINE := $(VENV)/bin/hotline
+SYSTEM_PACKAGES := sip-tester mmdebstrap sox libsox-fmt-all espeak-ng iproute2 procps ca-certificates python3-venv
+
+.PHONY: up test setup system venv clean
+
+up: setup
+	$(HOTLINE) up
+
+test: system venv
+	$(VENV)/bin/pytest
+	HOTLINE_TEST_DB=postgresql $(VENV)/bin/pytest
+
+setup: system venv
+	$(HOTLINE) db upgrade
+	$(HOTLINE) db seed --demo
+	$(HOTLINE) prompts build
+	$(HOTLINE) asterisk install
+
+# Debian packages the center and its tests run on (apt-get only what is missing; needs root).
+system:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "==> installing Debian packages:" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@echo "==> creating $(VENV) and installing hotline"
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	touch $@
+
+clean:
+	-$(HOTLINE) asterisk stop
+	rm -rf $(VENV) var

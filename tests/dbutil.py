@@ -1,0 +1,39 @@
+"""The test database: SQLite by default, PostgreSQL with HOTLINE_TEST_DB=postgresql."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+PG_ADMIN_URL = os.environ.get("HOTLINE_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def test_db_kind() -> str:
+    kind = os.environ.get("HOTLINE_TEST_DB", "sqlite")
+    if kind not in ("sqlite", "postgresql"):
+        raise ValueError(f"HOTLINE_TEST_DB must be sqlite or postgresql, not {kind!r}")
+    return kind
+
+
+def fresh_database(name: str, sqlite_dir: Path) -> str:
+    """A new, empty database called `name`; returns its SQLAlchemy URL."""
+    if test_db_kind() == "sqlite":
+        path = sqlite_dir / f"{name}.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    drop_database(name)
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base}/{name}"
+
+
+def drop_database(name: str) -> None:
+    if test_db_kind() != "postgresql":
+        return
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
