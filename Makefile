@@ -37,5 +37,5 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 clean:
-	-$(HOTLINE) asterisk stop
-	rm -rf $(VENV) var
+	$(HOTLINE) asterisk stop
+	rm -rf --one-file-system $(VENV) var

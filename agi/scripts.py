@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from agi.server import AgiRequest
+from agi.server import AgiRequest, Handler
 from hotline import vocabulary as v
 from hotline.services.callstore import CallStore, host_recording_path
 from hotline.services.calls import CallNotFound
@@ -23,7 +23,7 @@ class CallHooks:
         self.recordings_inner = recordings_inner
         self.background: set[asyncio.Task[object]] = set()
 
-    def routes(self) -> dict[str, object]:
+    def routes(self) -> dict[str, Handler]:
         return {
             v.AGI_CALL_REGISTER: self.call_register,
             v.AGI_CALL_CONNECTED: self.call_connected,

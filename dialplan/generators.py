@@ -13,7 +13,7 @@ MODULES: dict[str, list[str]] = {
     "dialplan and applications": [
         "pbx_config.so", "app_dial.so", "app_echo.so", "app_exec.so", "app_mixmonitor.so",
         "app_playback.so", "app_queue.so", "app_read.so", "app_stack.so", "app_stasis.so",
-        "app_verbose.so", "res_agi.so", "res_musiconhold.so",
+        "app_verbose.so", "res_agi.so", "res_musiconhold.so", "res_speech.so",
     ],
     "functions": [
         "func_callerid.so", "func_channel.so", "func_global.so", "func_logic.so", "func_math.so",
@@ -23,12 +23,12 @@ MODULES: dict[str, list[str]] = {
         "res_pjproject.so", "res_sorcery_astdb.so", "res_sorcery_config.so", "res_sorcery_memory.so",
         "res_pjsip.so", "res_pjsip_session.so", "chan_pjsip.so", "res_pjsip_authenticator_digest.so",
         "res_pjsip_caller_id.so", "res_pjsip_dtmf_info.so", "res_pjsip_endpoint_identifier_ip.so",
-        "res_pjsip_endpoint_identifier_user.so", "res_pjsip_logger.so",
+        "res_pjsip_endpoint_identifier_user.so", "res_pjsip_logger.so", "res_pjsip_pubsub.so",
         "res_pjsip_outbound_authenticator_digest.so", "res_pjsip_registrar.so", "res_pjsip_sdp_rtp.so",
         "res_rtp_asterisk.so", "res_timing_timerfd.so",
     ],
     "ARI and Stasis": [
-        "res_http_websocket.so", "res_stasis.so", "res_stasis_answer.so", "res_stasis_device_state.so",
+        "res_http_websocket.so", "res_websocket_client.so", "res_stasis.so", "res_stasis_answer.so", "res_stasis_device_state.so",
         "res_stasis_playback.so", "res_stasis_recording.so", "res_stasis_snoop.so", "res_ari.so",
         "res_ari_model.so", "res_ari_applications.so", "res_ari_asterisk.so", "res_ari_bridges.so",
         "res_ari_channels.so", "res_ari_device_states.so", "res_ari_endpoints.so", "res_ari_events.so",
@@ -128,6 +128,11 @@ GENERATORS: dict[str, Callable[[ConfigInput], dict[str, Any]]] = {
     "features.conf": nothing,
     "cdr.conf": nothing,
     "cel.conf": nothing,
+    "acl.conf": nothing,
+    "udptl.conf": nothing,
+    "pjproject.conf": nothing,
+    "websocket_client.conf": nothing,
+    "stasis.conf": nothing,
 }
 
 

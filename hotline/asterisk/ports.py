@@ -71,13 +71,26 @@ def port_owner(proto: str, port: int) -> str | None:
     if not wanted:
         return None
     for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            links = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
-            if links & wanted:
+        if wanted & _fd_links(pid):
+            try:
                 return f"{Path(f'/proc/{pid}/comm').read_text().strip()} (pid {pid})"
-        except OSError:
-            continue
+            except OSError:
+                continue
     return None
+
+
+def _fd_links(pid: str) -> set[str]:
+    links: set[str] = set()
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return links
+    for fd in fds:
+        try:
+            links.add(os.readlink(f"/proc/{pid}/fd/{fd}"))
+        except OSError:
+            continue  # closed meanwhile
+    return links
 
 
 def conflict_message(host: str, use: PortUse, error: OSError) -> str:

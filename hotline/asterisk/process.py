@@ -210,7 +210,7 @@ def answers(rt: AsteriskRuntime, timeout: float = PROBE_TIMEOUT) -> bool:
 # ---- start -----------------------------------------------------------------------------------
 
 
-def _require_startable(rt: AsteriskRuntime) -> None:
+def _require_installed(rt: AsteriskRuntime) -> None:
     if rt.mode == "chroot":
         provision.require_root()
         if not provision.root_ready(rt):
@@ -219,8 +219,6 @@ def _require_startable(rt: AsteriskRuntime) -> None:
     elif shutil.which(rt.binary) is None:
         raise ProvisionError(f"{rt.binary} not found: install Asterisk 22 or set "
                              "HOTLINE_ASTERISK_MODE=chroot")
-    if not (rt.etc_dir / "asterisk.conf").exists():
-        raise ProvisionError(f"no Asterisk configuration in {rt.etc_dir}: run `hotline config render` first")
 
 
 def _mount_all(rt: AsteriskRuntime) -> None:
@@ -297,12 +295,18 @@ def _abort(rt: AsteriskRuntime, proc: subprocess.Popen[bytes]) -> None:
 
 def start(rt: AsteriskRuntime, timeout: float, progress: Progress) -> StartResult:
     """Start this state dir's Asterisk unless it runs already; wait until it is fully booted."""
-    _require_startable(rt)
+    _require_installed(rt)
     running = daemon_pids(rt)
     if running:
-        _wait_booted(rt, None, timeout)
+        try:
+            _wait_booted(rt, None, timeout)
+        except ProvisionError as exc:
+            raise ProvisionError(f"an Asterisk of this state directory (pid {running[0]}) runs but does not "
+                                 "answer its control socket: `hotline asterisk stop` first") from exc
         rt.pidfile.write_text(f"{running[0]}\n")
         return StartResult(running[0], already_running=True)
+    if not (rt.etc_dir / "asterisk.conf").exists():
+        raise ProvisionError(f"no Asterisk configuration in {rt.etc_dir}: run `hotline config render` first")
     if rt.root is not None:
         mounts.unmount_below(rt.root)
     rt.pidfile.unlink(missing_ok=True)

@@ -272,6 +272,17 @@ def grant_config(etc_dir: Path, gid: int) -> None:
             os.chmod(conf, 0o640)
 
 
+def check_reachable(path: Path, uid: int, gid: int) -> None:
+    """A system Asterisk runs as `asterisk` and must be able to walk down to its state directory."""
+    for parent in reversed(path.parents):
+        st = parent.stat()
+        if st.st_uid == uid and st.st_mode & 0o100 or st.st_gid == gid and st.st_mode & 0o010:
+            continue
+        if not st.st_mode & 0o001:
+            raise ProvisionError(f"the asterisk user cannot reach {path}: {parent} is closed to others; "
+                                 f"set HOTLINE_HOME elsewhere or run `chmod o+x {parent}`")
+
+
 def write_hosts(root: Path) -> None:
     """The sid root has no /etc/hosts; without one Asterisk resolves its own name over DNS per request."""
     name = socket.gethostname()
@@ -286,6 +297,8 @@ def prepare(rt: AsteriskRuntime) -> None:
     grant_config(rt.etc_dir, gid)
     rt.settings.run_dir.mkdir(parents=True, exist_ok=True)
     rt.settings.log_dir.mkdir(parents=True, exist_ok=True)
+    if rt.root is None and os.geteuid() == 0:
+        check_reachable(rt.state_dir, uid, gid)
     if rt.root is not None:
         # The root's asterisk uid/gid may name someone else on the host: keep host users out of the
         # rendered config (secrets); Asterisk reaches it through the bind mount, not this path.

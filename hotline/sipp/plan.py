@@ -61,7 +61,7 @@ def _info_steps(digits: str, delay_ms: int, opts: CallOptions) -> tuple[list[dic
         if i:
             steps.append({"kind": "wait", "ms": opts.tone_ms + opts.gap_ms})
         steps.append({"kind": "info", "digit": digit, "cseq": 2 + i})
-    span = len(digits) * opts.tone_ms + (len(digits) - 1) * (opts.tone_ms + opts.gap_ms)
+    span = (len(digits) - 1) * (opts.tone_ms + opts.gap_ms) + opts.tone_ms
     return steps, span
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import errno
 import socket
+import sys
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from hotline.settings import Settings
 
@@ -52,6 +54,25 @@ def udp_free(host: str, port: int) -> bool:
                 return False
             raise
     return True
+
+
+def udp_bound(host: str, port: int) -> bool:
+    """True if some socket has bound UDP host:port (or the wildcard), read from /proc/net/udp.
+
+    Unlike udp_free() this never binds, so it cannot steal the port from a process starting up.
+    """
+    try:
+        table = Path("/proc/net/udp").read_text()
+    except OSError:
+        return not udp_free(host, port)
+    wanted = {_proc_address(host, port), _proc_address("0.0.0.0", port)}
+    return any(line.split()[1] in wanted for line in table.splitlines()[1:] if len(line.split()) > 1)
+
+
+def _proc_address(host: str, port: int) -> str:
+    # /proc/net/udp shows the address as the host-order hex of the 32-bit value, then the port in hex
+    packed = socket.inet_aton(host)
+    return f"{int.from_bytes(packed, sys.byteorder):08X}:{port:04X}"
 
 
 @dataclass

@@ -10,8 +10,10 @@ from __future__ import annotations
 import atexit
 import contextlib
 import logging
+import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -32,7 +34,7 @@ ERRORS_FILE = "errors.log"
 OUTPUT_FILE = "sipp.out"
 EVENT_PREFIX = "hotline"
 TAIL_CHARS = 2500
-ABORT_GRACE_S = 0.3  # between the two SIGUSR1: the first stops new calls, the second aborts live ones
+STOP_POLL_S = 0.2
 
 _LIVE: weakref.WeakSet[SippProcess] = weakref.WeakSet()
 _ATEXIT: list[bool] = []
@@ -152,12 +154,18 @@ class SippCommand:
     call_id: str | None = None  # a fixed Call-ID (-cid_str), for REGISTER refreshes
     extra: tuple[str, ...] = ()
 
+    @property
+    def control_port(self) -> int:
+        """SIPp's UDP control socket: inside the media block (SIPp binds only its first and third port)."""
+        return self.reservation.media_port + 1
+
     def argv(self, workdir: Path) -> list[str]:
         """The sipp command line, with every log file inside `workdir`."""
         res = self.reservation
         argv = [SIPP_BINARY] + ([self.remote] if self.remote else [])
         argv += ["-sf", str(workdir / SCENARIO_FILE), "-i", self.local_ip, "-p", str(res.sip_port),
-                 "-mp", str(res.media_port), "-m", str(self.calls), "-nostdin", "-aa",
+                 "-mp", str(res.media_port), "-ci", self.local_ip, "-cp", str(self.control_port),
+                 "-m", str(self.calls), "-nostdin", "-aa",
                  "-trace_err", "-error_file", str(workdir / ERRORS_FILE),
                  "-trace_stat", "-stf", str(workdir / STATS_FILE), "-fd", "1",
                  "-trace_logs", "-log_file", str(workdir / EVENTS_FILE)]
@@ -232,12 +240,37 @@ class SippProcess:
             return self.stop(timed_out=True)
         return self._finish()
 
+    def active_calls(self) -> list[str]:
+        """Call-IDs of the calls answered and not yet ended, from the scenario's log."""
+        live: dict[str, bool] = {}
+        for e in self.events():
+            if e.event == "answered":
+                live[e.call_id] = True
+            elif e.event in ("ended", "cancelled"):
+                live.pop(e.call_id, None)
+        return list(live)
+
     def stop(self, grace: float = 5.0, *, timed_out: bool = False) -> SippResult:
-        """End SIPp: stop new calls, abort live ones (SIPp sends their BYE/CANCEL), kill if it lingers."""
-        for sig, wait_s in ((signal.SIGUSR1, ABORT_GRACE_S), (signal.SIGUSR1, grace),
-                            (signal.SIGTERM, 2.0), (signal.SIGKILL, 5.0)):
+        """End SIPp: no new calls, live calls hang up with a BYE; SIGTERM/SIGKILL if it lingers.
+
+        SIGUSR1 cannot do this in SIPp 3.6 once all -m calls exist (its main loop resets the quit
+        level), so: `q` on SIPp's control socket stops new calls, and a NOTIFY into each live call
+        takes the scenario to its "stop" branch, which sends the BYE.
+        """
+        cmd = self.command
+        deadline = time.monotonic() + grace
+        if self.running:
+            _send_udp(b"q", cmd.local_ip, cmd.control_port)
+        while self.running and time.monotonic() < deadline:
+            for call_id in self.active_calls():
+                _send_udp(_stop_request(cmd.local_ip, cmd.reservation.sip_port, call_id), cmd.local_ip,
+                          cmd.reservation.sip_port)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._popen.wait(STOP_POLL_S)
+        for sig, wait_s in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 5.0)):
             if not self.running:
                 break
+            logger.warning("sipp %s: did not end its calls in %.0f s, sending %s", cmd.name, grace, sig.name)
             with contextlib.suppress(ProcessLookupError):
                 self._popen.send_signal(sig)
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -271,10 +304,28 @@ class SippProcess:
             expected=self.expected,
         )
         self._result = result
-        logger.debug("sipp %s: %s", self.command.name, result.summary())
+        logger.debug("%s", result.summary())
         if result.ok and not self.keep:
             shutil.rmtree(self.workdir, ignore_errors=True)
         return result
+
+
+def _stop_request(host: str, port: int, call_id: str) -> bytes:
+    """The in-dialog NOTIFY the scenarios' waits take as "hang up now" (see _sip.xml.jinja)."""
+    branch = f"z9hG4bK-hotline-{secrets.token_hex(6)}"
+    lines = [f"NOTIFY sip:sipp@{host}:{port} SIP/2.0", f"Via: SIP/2.0/UDP {host}:9;branch={branch}",
+             f"From: <sip:hotline-stop@{host}>;tag={secrets.token_hex(4)}", f"To: <sip:sipp@{host}:{port}>",
+             f"Call-ID: {call_id}", "CSeq: 1 NOTIFY", "Event: hotline-stop", "Max-Forwards: 70",
+             "Content-Length: 0", "", ""]
+    return "\r\n".join(lines).encode()
+
+
+def _send_udp(data: bytes, host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.sendto(data, (host, port))
+        except OSError as exc:
+            logger.debug("sipp: cannot send to %s:%d: %s", host, port, exc)
 
 
 def _read(path: Path) -> str:

@@ -24,7 +24,7 @@ from hotline.secrets import SecretStore
 from hotline.settings import Settings
 from hotline.sipp import library
 from hotline.sipp.plan import DEFAULT_AUDIO, CallOptions, DtmfMode, check_secret, check_sip_user, plan_call
-from hotline.sipp.ports import ALLOCATOR, PortBases, Reservation, udp_free
+from hotline.sipp.ports import ALLOCATOR, PortBases, Reservation, udp_bound
 from hotline.sipp.process import SippCommand, SippError, SippEvent, SippProcess, SippResult
 
 logger = logging.getLogger(__name__)
@@ -203,7 +203,7 @@ class AgentPhone:
         for _ in range(int(timeout / 0.05)):
             if not self._uas.running:
                 raise AgentPhoneError(f"agent {self.endpoint}: SIPp UAS exited\n{self._uas.wait().report()}")
-            if not udp_free(self.address, port):
+            if udp_bound(self.address, port):
                 return
             waiter.wait(0.05)
         raise AgentPhoneError(f"agent {self.endpoint}: SIPp UAS did not bind {self.address}:{port}")

@@ -73,7 +73,9 @@ class WsPeer:
 
     def freeze(self) -> None:
         """Stop reading: the client's pings go unanswered, as with a hung peer."""
-        self.writer.transport.pause_reading()
+        transport = self.writer.transport
+        assert isinstance(transport, asyncio.ReadTransport)
+        transport.pause_reading()
 
     async def flush(self) -> None:
         for chunk in self.protocol.data_to_send():

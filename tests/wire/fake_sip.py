@@ -133,6 +133,7 @@ class FakePbx:
         self.byes: list[str] = []
         self.registrations: list[tuple[str, str, int]] = []
         self.auth_failures = 0
+        self.outbound: list[str] = []
         self.rtp: list[RtpPacket] = []
         self.dialogs: dict[str, Dialog] = {}
         self._responses: dict[str, queue.Queue[SipMessage]] = {}
@@ -263,12 +264,15 @@ class FakePbx:
             if msg.method == method and msg.status in statuses:
                 return msg
 
-    def call_phone(self, dest: Addr, user: str, *, rtp_packets: int = 25, cancel: bool = False) -> int:
+    def call_phone(self, dest: Addr, user: str, *, rtp_packets: int = 25, cancel: bool = False,
+                   hangup: bool = True) -> int:
         """Call a phone as Asterisk calls an agent: INVITE, ACK, RTP, BYE (or CANCEL while it rings).
 
-        Returns how many of our RTP packets came back (the phone's RTP echo).
+        Returns how many of our RTP packets came back (the phone's RTP echo). With hangup=False the
+        call stays up (its Call-ID is the last of `self.outbound`).
         """
         call_id, tag = f"{secrets.token_hex(8)}@fake", secrets.token_hex(4)
+        self.outbound.append(call_id)
         branch = f"z9hG4bK{secrets.token_hex(6)}"
         ours = [("From", f"<sip:fake@{self.host}:{self.port}>;tag={tag}"), ("Call-ID", call_id)]
         uri = f"sip:{user}@{dest[0]}:{dest[1]}"
@@ -301,6 +305,8 @@ class FakePbx:
         with contextlib.suppress(AssertionError):  # the test asserts on the count
             wait_until(lambda: sum(p.ssrc == ssrc for p in self.rtp) >= rtp_packets, 3.0, "RTP echo")
         echoed = sum(p.ssrc == ssrc for p in self.rtp)
+        if not hangup:
+            return echoed
         self.send(build(f"BYE {uri} SIP/2.0", [via(f"z9hG4bK{secrets.token_hex(6)}"), *ours, ("To", to),
                                                  ("CSeq", "2 BYE")]), dest)
         self._await(call_id, "BYE", {200})

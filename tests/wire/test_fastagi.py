@@ -77,7 +77,10 @@ class FakeAsterisk:
     async def read_command(self) -> str | None:
         """The next command line, or None at EOF (the server closed the conversation)."""
         raw = await asyncio.wait_for(self.reader.readline(), 5)
-        return raw.decode().rstrip("\n") if raw else None
+        if not raw:
+            self.writer.close()
+            return None
+        return raw.decode().rstrip("\n")
 
     async def reply(self, text: str) -> None:
         self.writer.write(text.encode() + b"\n")
@@ -89,7 +92,6 @@ class FakeAsterisk:
         while (line := await self.read_command()) is not None:
             seen.append(line)
             await self.reply(answer(line))
-        self.writer.close()
         return seen
 
     async def call(self, port: int, script: str, args: Sequence[str] = (), **answers: str) -> list[str]:
@@ -389,7 +391,6 @@ async def test_stop_cuts_off_running_scripts_and_leaves_nothing_pending(
     await until(started.is_set)
     await asyncio.wait_for(server.stop(grace=0.1), 3)
     assert await fake.read_command() is None
-    fake.writer.close()
     with pytest.raises(OSError):
         await asyncio.open_connection("127.0.0.1", server.port)
     assert asyncio.all_tasks() == {asyncio.current_task()}

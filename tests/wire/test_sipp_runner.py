@@ -110,7 +110,7 @@ def test_a_background_call_stays_up_until_stopped(settings: Settings, pbx: FakeP
         result = call.stop()
 
     assert not call.running
-    assert pbx.byes == [pbx.invites[0].call_id], "stopping must end the live call with a BYE"
+    wait_until(lambda: pbx.byes == [pbx.invites[0].call_id], what="stopping to end the call with a BYE")
     assert result.created == 1
 
 
@@ -178,3 +178,16 @@ def test_agent_phone_survives_a_call_cancelled_while_ringing(settings: Settings,
         assert phone.answered == 0
         phone.ring_ms = 0
         assert pbx.call_phone(pbx.contact_of("agent8005"), "agent8005") == 25, "answers the next call"
+
+
+def test_stopping_the_agent_phone_hangs_up_its_live_call(settings: Settings, pbx: FakePbx) -> None:
+    pbx.passwords["agent8006"] = "pw"
+    phone = AgentPhone(settings, "agent8006", password="pw", ring_ms=0).start()
+    try:
+        assert pbx.call_phone(pbx.contact_of("agent8006"), "agent8006", hangup=False) == 25
+        wait_until(lambda: phone.answered == 1, what="the call to be answered")
+    finally:
+        result = phone.stop()
+
+    wait_until(lambda: pbx.byes == pbx.outbound, what="the phone's BYE")
+    assert result is not None and result.count("ended") == 1
