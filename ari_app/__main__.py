@@ -29,6 +29,7 @@ def main() -> None:
         level=os.environ.get("HOTLINE_LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     asyncio.run(_main())
 
 

@@ -29,12 +29,14 @@ class CallState:
     @classmethod
     def from_stasis_start(cls, event: dict[str, Any]) -> CallState:
         channel = event["channel"]
+        # Stasis(<app>,<feature>,<dialed number>): the dialplan passes the number the caller dialed
+        args = [str(a) for a in event.get("args") or []]
         return cls(
             channel_id=channel["id"],
             caller=(channel.get("caller") or {}).get("number"),
-            dialed=(channel.get("dialplan") or {}).get("exten"),
+            dialed=args[1] if len(args) > 1 else None,
             linked_id=channel.get("linkedid") or channel.get("id"),
-            args=list(event.get("args") or []),
+            args=args,
         )
 
     # ---- events (called from the read loop: must not block) ----

@@ -129,6 +129,7 @@ GENERATORS: dict[str, Callable[[ConfigInput], dict[str, Any]]] = {
     "cdr.conf": nothing,
     "cel.conf": nothing,
     "acl.conf": nothing,
+    "ccss.conf": nothing,
     "udptl.conf": nothing,
     "pjproject.conf": nothing,
     "websocket_client.conf": nothing,

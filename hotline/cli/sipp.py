@@ -16,7 +16,7 @@ from hotline.cli.common import UserError, pass_settings, progress
 from hotline.settings import Settings
 from hotline.sipp import library
 from hotline.sipp.plan import DEFAULT_AUDIO, DTMF_MODES, DtmfMode
-from hotline.sipp.process import SippError, SippEvent, SippResult, sipp_available
+from hotline.sipp.process import SippError, SippEvent, SippResult
 from hotline.sipp.runner import AgentPhone, AgentPhoneError, remote_address, start_call
 
 _FROM_USER = re.compile(r"sip:([^@;>]+)@")
@@ -32,11 +32,6 @@ def list_() -> None:
     """The scenario library: name and what each scenario does."""
     for s in library.list_scenarios():
         click.echo(f"{s.name:<16} {s.description}")
-
-
-def _require_sipp() -> None:
-    if not sipp_available():
-        raise UserError("sipp is not installed (apt-get install sip-tester)")
 
 
 def _caller_scenario(name: str) -> str:
@@ -73,7 +68,6 @@ def run(settings: Settings, name: str, caller: str, to: str | None, digits: str,
         delay: float, calls: int, rate: float, hold: float, timeout: float | None, expect_status: int,
         no_audio: bool, keep: bool) -> None:
     """Place CALLS calls with scenario NAME (see `hotline sipp list`); exit 1 if any call failed."""
-    _require_sipp()
     _caller_scenario(name)
     audio: Path | None = None if no_audio or not DEFAULT_AUDIO.exists() else DEFAULT_AUDIO
     dialed = to or settings.hotline_numbers[0]
@@ -123,7 +117,6 @@ def _describe(endpoint: str, event: SippEvent) -> str | None:
 def agent(settings: Settings, endpoint: str, port: int | None, expires: int, ring_ms: int,
           password: str | None) -> None:
     """Be ENDPOINT's phone (e.g. agent8001): register, answer every call with RTP echo until Ctrl-C."""
-    _require_sipp()
     try:
         phone = AgentPhone(settings, endpoint, password, port, expires=expires, ring_ms=ring_ms).start()
     except AgentPhoneError as exc:

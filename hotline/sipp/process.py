@@ -170,7 +170,8 @@ class SippCommand:
                  "-trace_stat", "-stf", str(workdir / STATS_FILE), "-fd", "1",
                  "-trace_logs", "-log_file", str(workdir / EVENTS_FILE)]
         if self.remote:
-            argv += ["-r", f"{self.rate:g}", "-rp", "1000"]
+            # -l: SIPp would otherwise allow only 3 x rate calls at once (our scenarios have no <pause>)
+            argv += ["-r", f"{self.rate:g}", "-rp", "1000", "-l", str(self.calls)]
         if self.timeout_s:
             argv += ["-timeout", f"{max(round(self.timeout_s), 1)}s", "-timeout_error"]
         if self.rtp_echo:

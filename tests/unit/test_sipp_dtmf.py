@@ -43,7 +43,8 @@ def parse(path: Path) -> tuple[int, list[Packet]]:
         rtp = ip[28:]
         b0, b1, seq, ts, ssrc = struct.unpack_from("!BBHII", rtp)
         assert b0 == 0x80
-        packets.append(Packet(sec * 1_000_000 + usec, bool(b1 & 0x80), b1 & 0x7F, seq, ts, ssrc, rtp[12:], dport))
+        at_us = sec * 1_000_000 + usec
+        packets.append(Packet(at_us, bool(b1 & 0x80), b1 & 0x7F, seq, ts, ssrc, rtp[12:], dport))
     return link, packets
 
 
@@ -90,7 +91,7 @@ def test_sequence_numbers_timestamps_and_send_times_only_go_forward(tmp_path: Pa
 def test_the_first_packet_of_each_event_carries_the_marker(tmp_path: Path) -> None:
     _, packets = parse(dtmf.dtmf_pcap(tmp_path, "12").path)
 
-    firsts = {}
+    firsts: dict[int, Packet] = {}
     for p in packets:
         firsts.setdefault(p.ts, p)
     assert all(p.marker for p in firsts.values())

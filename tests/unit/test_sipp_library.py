@@ -13,7 +13,7 @@ from hotline.sipp import library
 from hotline.sipp.dtmf import read_pcap
 from hotline.sipp.plan import CallOptions, check_secret, plan_call
 
-AGENT_CONTEXTS = {
+AGENT_CONTEXTS: dict[str, dict[str, Any]] = {
     "agent-register": {"user": "agent8001", "password": "s3cr-t_X", "contact_port": 5071, "expires": 120,
                        "cseq": 1},
     "agent-answer": {"ring_ms": 300},

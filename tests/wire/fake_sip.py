@@ -172,7 +172,7 @@ class FakePbx:
     def send(self, data: bytes, dest: Addr) -> None:
         self.sip.sendto(data, dest)
 
-    def _reply(self, req: SipMessage, status: str, extra: list[tuple[str, str]] = (), body: str = "",
+    def _reply(self, req: SipMessage, status: str, extra: tuple[tuple[str, str], ...] = (), body: str = "",
                tag: str = "") -> None:
         to = req.get("To") + (f";tag={tag}" if tag and ";tag=" not in req.get("To") else "")
         headers = [("Via", v) for v in req.all("Via")]
@@ -200,7 +200,7 @@ class FakePbx:
             self._reply(req, f"{rule[1]} Rejected", tag=dialog.local_tag)
             return
         self._reply(req, "100 Trying")
-        contact = [("Contact", f"<sip:fake@{self.host}:{self.port}>"), ("Content-Type", "application/sdp")]
+        contact = (("Contact", f"<sip:fake@{self.host}:{self.port}>"), ("Content-Type", "application/sdp"))
         self._reply(req, "200 OK", contact, sdp(self.host, self.media_port), tag=dialog.local_tag)
         if rule[0] == "hangup" and not dialog.acked:
             self._timers.append((time.monotonic() + int(rule[1]) / 1000, lambda: self._send_bye(dialog)))
@@ -233,7 +233,7 @@ class FakePbx:
         auth = req.get("Authorization")
         if not auth:
             challenge = f'Digest realm="{REALM}", nonce="{self._nonce}", algorithm=MD5'
-            self._reply(req, "401 Unauthorized", [("WWW-Authenticate", challenge)], tag="reg")
+            self._reply(req, "401 Unauthorized", (("WWW-Authenticate", challenge),), tag="reg")
             return
         params = dict(p.strip().split("=", 1) for p in auth.removeprefix("Digest ").split(","))
         params = {k: v.strip('"') for k, v in params.items()}
@@ -249,7 +249,7 @@ class FakePbx:
             return
         expires = int(req.get("Expires") or 3600)
         self.registrations.append((user, req.get("Contact"), expires))
-        self._reply(req, "200 OK", [("Contact", f"{req.get('Contact')};expires={expires}")], tag="reg")
+        self._reply(req, "200 OK", (("Contact", f"{req.get('Contact')};expires={expires}"),), tag="reg")
 
     def contact_of(self, user: str) -> Addr:
         """Where the last REGISTER of `user` (with a non-zero Expires) said to send its calls."""

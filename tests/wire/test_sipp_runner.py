@@ -191,3 +191,13 @@ def test_stopping_the_agent_phone_hangs_up_its_live_call(settings: Settings, pbx
 
     wait_until(lambda: pbx.byes == pbx.outbound, what="the phone's BYE")
     assert result is not None and result.count("ended") == 1
+
+
+def test_slowly_started_calls_still_overlap(settings: Settings, pbx: FakePbx) -> None:
+    with start_call(settings, caller=CALLER, calls=2, rate=0.5, hold_s=30, audio=None) as call:
+        wait_until(lambda: sum(d.acked for d in pbx.dialogs.values()) == 2, 10, "both calls up at once")
+        assert pbx.byes == []
+        result = call.stop()
+
+    assert (result.created, result.successful) == (2, 2)
+    wait_until(lambda: len(pbx.byes) == 2, what="both calls hung up")
