@@ -1,1 +1,1 @@
-"""IVR prompt texts per language and the 8 kHz audio Asterisk plays, built from them (`hotline prompts build`)."""
+"""IVR prompt texts per language and the 8 kHz audio Asterisk plays, built by `hotline prompts build`."""

@@ -9,11 +9,11 @@ import pytest
 
 from hotline.db import migrate
 from hotline.db.session import Database
-from tests.dbutil import drop_database, fresh_database, test_db_kind
+from tests.dbutil import drop_database, fresh_database, db_kind
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"hotline test database: {test_db_kind()}"
+    return f"hotline test database: {db_kind()}"
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from psycopg import sql
 PG_ADMIN_URL = os.environ.get("HOTLINE_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-def test_db_kind() -> str:
+def db_kind() -> str:
     kind = os.environ.get("HOTLINE_TEST_DB", "sqlite")
     if kind not in ("sqlite", "postgresql"):
         raise ValueError(f"HOTLINE_TEST_DB must be sqlite or postgresql, not {kind!r}")
@@ -20,7 +20,7 @@ def test_db_kind() -> str:
 
 def fresh_database(name: str, sqlite_dir: Path) -> str:
     """A new, empty database called `name`; returns its SQLAlchemy URL."""
-    if test_db_kind() == "sqlite":
+    if db_kind() == "sqlite":
         path = sqlite_dir / f"{name}.db"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -33,7 +33,7 @@ def fresh_database(name: str, sqlite_dir: Path) -> str:
 
 
 def drop_database(name: str) -> None:
-    if test_db_kind() != "postgresql":
+    if db_kind() != "postgresql":
         return
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

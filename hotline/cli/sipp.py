@@ -16,7 +16,7 @@ from hotline.cli.common import UserError, pass_settings, progress
 from hotline.settings import Settings
 from hotline.sipp import library
 from hotline.sipp.plan import DEFAULT_AUDIO, DTMF_MODES, DtmfMode
-from hotline.sipp.process import SippError, SippEvent, SippResult
+from hotline.sipp.process import SippEvent, SippResult
 from hotline.sipp.runner import AgentPhone, AgentPhoneError, remote_address, start_call
 
 _FROM_USER = re.compile(r"sip:([^@;>]+)@")
@@ -77,7 +77,7 @@ def run(settings: Settings, name: str, caller: str, to: str | None, digits: str,
                           dtmf_mode=cast(DtmfMode, dtmf_mode), hold_s=hold, calls=calls, rate=rate,
                           scenario=name, timeout=timeout, delay_s=delay, audio=audio,
                           expect_status=expect_status, keep=keep)
-    except (ValueError, SippError) as exc:
+    except (ValueError, RuntimeError) as exc:  # bad options; SippError; no free port
         raise UserError(str(exc)) from exc
     try:
         result = proc.wait()
@@ -122,7 +122,7 @@ def agent(settings: Settings, endpoint: str, port: int | None, expires: int, rin
     except AgentPhoneError as exc:
         click.echo(str(exc), err=True)
         raise UserError(f"{endpoint}: the phone could not register at {remote_address(settings)}") from exc
-    except (ValueError, SippError) as exc:
+    except (ValueError, RuntimeError) as exc:
         raise UserError(str(exc)) from exc
     click.echo(f"{endpoint}: registered {phone.contact} at {remote_address(settings)}; "
                "answering with RTP echo (Ctrl-C to stop)")

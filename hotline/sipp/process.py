@@ -35,6 +35,7 @@ OUTPUT_FILE = "sipp.out"
 EVENT_PREFIX = "hotline"
 TAIL_CHARS = 2500
 STOP_POLL_S = 0.2
+BACKSTOP_S = 15  # SIPp's -timeout beyond timeout_s
 
 _LIVE: weakref.WeakSet[SippProcess] = weakref.WeakSet()
 _ATEXIT: list[bool] = []
@@ -173,7 +174,8 @@ class SippCommand:
             # -l: SIPp would otherwise allow only 3 x rate calls at once (our scenarios have no <pause>)
             argv += ["-r", f"{self.rate:g}", "-rp", "1000", "-l", str(self.calls)]
         if self.timeout_s:
-            argv += ["-timeout", f"{max(round(self.timeout_s), 1)}s", "-timeout_error"]
+            # SIPp's own timeout is the backstop: it exits without hanging up, so wait() stops first
+            argv += ["-timeout", f"{round(self.timeout_s + BACKSTOP_S)}s", "-timeout_error"]
         if self.rtp_echo:
             argv.append("-rtp_echo")
         if self.call_id:
@@ -231,9 +233,9 @@ class SippProcess:
             return self._result.events if self._result else []
 
     def wait(self, timeout: float | None = None) -> SippResult:
-        """Wait for SIPp to exit (by default its own -timeout plus a margin); on expiry stop it."""
+        """Wait for SIPp to exit (by default the command's timeout_s); on expiry stop() it (BYEs sent)."""
         if timeout is None and self.command.timeout_s:
-            timeout = self.command.timeout_s + 10
+            timeout = self.command.timeout_s
         try:
             self._popen.wait(timeout)
         except subprocess.TimeoutExpired:

@@ -14,6 +14,7 @@ Callers send from the carrier address (settings.carrier_addresses[0]); agent pho
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 import uuid
@@ -103,14 +104,33 @@ def start_call(
     return SippProcess(command, run_dir(settings), keep=keep, expected=calls)
 
 
-def run_call(settings: Settings, **kwargs: Any) -> SippResult:
-    """start_call(...) and wait for it: the SippResult of every call (see start_call for the arguments)."""
-    return start_call(settings, **kwargs).wait()
+def run_call(
+    settings: Settings,
+    *,
+    caller: str,
+    to: str | None = None,
+    digits: str = "",
+    dtmf_mode: DtmfMode = "rfc4733",
+    hold_s: float = 5.0,
+    calls: int = 1,
+    rate: float = 1.0,
+    scenario: str | Path = "call",
+    timeout: float | None = None,
+    delay_s: float = 2.0,
+    audio: Path | None = DEFAULT_AUDIO,
+    expect_status: int = 404,
+    port: int | None = None,
+    keep: bool = False,
+) -> SippResult:
+    """Place the calls and wait for them all: start_call(...).wait()."""
+    return start_call(settings, caller=caller, to=to, digits=digits, dtmf_mode=dtmf_mode, hold_s=hold_s,
+                      calls=calls, rate=rate, scenario=scenario, timeout=timeout, delay_s=delay_s,
+                      audio=audio, expect_status=expect_status, port=port, keep=keep).wait()
 
 
 async def run_call_async(settings: Settings, **kwargs: Any) -> SippResult:
-    """run_call in a worker thread, for asyncio tests (SIPp itself runs as a subprocess)."""
-    return await asyncio.to_thread(run_call, settings, **kwargs)
+    """run_call(settings, **kwargs) in a worker thread, for asyncio code (the loop is never blocked)."""
+    return await asyncio.to_thread(functools.partial(run_call, settings, **kwargs))
 
 
 class AgentPhone:

@@ -88,7 +88,7 @@ def test_command_line_has_the_safety_flags_and_own_ports(tmp_path: Path) -> None
     assert pairs["-i"] == "127.0.0.2" and pairs["-p"] == str(res.sip_port)
     assert pairs["-mp"] == str(res.media_port)
     assert pairs["-cp"] == str(res.media_port + 1) and pairs["-ci"] == "127.0.0.2"
-    assert pairs["-m"] == "3" and pairs["-r"] == "0.5" and pairs["-timeout"] == "42s"
+    assert pairs["-m"] == "3" and pairs["-r"] == "0.5" and pairs["-timeout"] == "57s"
     assert {"-nostdin", "-timeout_error", "-trace_err", "-trace_stat", "-trace_logs"} <= set(argv)
     assert all(str(tmp_path) in pairs[flag] for flag in ("-sf", "-stf", "-log_file", "-error_file"))
     uas = SippCommand(name="a", xml="", local_ip="127.0.0.1", reservation=res, timeout_s=None, rtp_echo=True,

@@ -27,8 +27,8 @@ def pbx() -> Iterator[FakePbx]:
 
 
 def env(tmp_path: Path, pbx: FakePbx) -> dict[str, str]:
-    return {"HOTLINE_HOME": str(tmp_path), "HOTLINE_BIND_HOST": "127.0.0.1", "HOTLINE_SIP_PORT": str(pbx.port),
-            "HOTLINE_HOTLINE_NUMBERS": "12345"}
+    return {"HOTLINE_HOME": str(tmp_path), "HOTLINE_BIND_HOST": "127.0.0.1",
+            "HOTLINE_SIP_PORT": str(pbx.port), "HOTLINE_HOTLINE_NUMBERS": "12345"}
 
 
 def test_run_prints_a_one_line_summary_and_exits_zero(tmp_path: Path, pbx: FakePbx) -> None:
@@ -56,10 +56,12 @@ def test_agent_answers_until_sigterm_then_unregisters(tmp_path: Path, pbx: FakeP
          "--password", "pw-1", "--ring", "0"],
         env={**os.environ, **env(tmp_path, pbx)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)
+    out = proc.stdout
+    assert out is not None
+    reader = threading.Thread(target=lambda: lines.extend(iter(out.readline, "")), daemon=True)
     reader.start()
     try:
-        wait_until(lambda: any("registered sip:agent8001@127.0.0.1:" in line for line in lines), 15, "register")
+        wait_until(lambda: any("registered sip:agent8001@127.0.0.1:" in ln for ln in lines), 15, "register")
         assert pbx.call_phone(pbx.contact_of("agent8001"), "agent8001") == 25
         wait_until(lambda: any("answered call from fake" in line for line in lines), 10, "answered line")
     finally:

@@ -201,3 +201,11 @@ def test_slowly_started_calls_still_overlap(settings: Settings, pbx: FakePbx) ->
 
     assert (result.created, result.successful) == (2, 2)
     wait_until(lambda: len(pbx.byes) == 2, what="both calls hung up")
+
+
+def test_a_run_past_its_timeout_is_stopped_and_hangs_up(settings: Settings, pbx: FakePbx) -> None:
+    result = run_call(settings, caller=CALLER, hold_s=60, timeout=1.5, audio=None)
+
+    assert result.timed_out and not result.ok
+    assert "timed out" in result.summary()
+    wait_until(lambda: pbx.byes == [pbx.invites[0].call_id], what="the BYE of the stopped call")

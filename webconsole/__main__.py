@@ -1,0 +1,58 @@
+"""`python -m webconsole`: serve the console with waitress on settings.bind_host:settings.console_port."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from types import FrameType
+
+from sqlalchemy.engine import make_url
+from waitress import create_server
+
+from hotline.settings import get_settings
+from webconsole import EXTENSION, Console, create_app
+
+logger = logging.getLogger("webconsole.__main__")  # __name__ is "__main__" under -m
+
+
+def _stop(signum: int, _frame: FrameType | None) -> None:
+    # waitress's loop treats SystemExit as "shut down cleanly": it stops its worker threads.
+    logger.info("console: %s received, stopping", signal.Signals(signum).name)
+    raise SystemExit(0)
+
+
+def main() -> int:
+    """Serve until SIGTERM or SIGINT; returns the exit status."""
+    logging.basicConfig(
+        level=os.environ.get("HOTLINE_LOG_LEVEL", "INFO").upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    settings = get_settings()
+    app = create_app(settings=settings)
+    try:
+        server = create_server(
+            app, host=settings.bind_host, port=settings.console_port, ident="hotline-console"
+        )
+    except OSError as exc:
+        logger.error("console: cannot listen on %s:%s: %s", settings.bind_host, settings.console_port, exc)
+        return 1
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    database = make_url(settings.db_url).render_as_string(hide_password=True)
+    logger.info("console: serving %s (database %s)", settings.console_url, database)
+    try:
+        server.run()
+    finally:
+        server.close()
+        ext = app.extensions[EXTENSION]
+        assert isinstance(ext, Console)
+        ext.close()
+    logger.info("console: stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
