@@ -78,11 +78,11 @@ def up(settings: Settings) -> None:
     try:
         progress("migrating the database")
         migrate.upgrade(settings.db_url)
-        progress("rendering Asterisk configuration")
-        render_all(settings, runtime)
-        progress("starting Asterisk")
         try:
-            runtime.start()
+            runtime.install(progress)  # quick when already installed; builds or extracts otherwise
+            progress("rendering Asterisk configuration")
+            render_all(settings, runtime)
+            runtime.start(progress=progress)
         except ProvisionError as exc:
             raise UserError(str(exc)) from exc
         for service in services:
