@@ -7,8 +7,8 @@ import logging
 
 from agi.server import AgiRequest, Handler
 from hotline import vocabulary as v
-from hotline.services.callstore import CallStore, host_recording_path
 from hotline.services.calls import CallNotFound
+from hotline.services.callstore import CallStore, host_recording_path
 from hotline.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -34,8 +34,11 @@ class CallHooks:
         """ari_app is not connected: create the call row here and give the dialplan its id and queue."""
         dialed = await req.get_variable(v.VAR_DIALED)
         new = await self.store.register(
-            channel_id=req.uniqueid, linked_id=req.uniqueid, caller=req.headers.get("agi_callerid"),
-            dialed=dialed or req.headers.get("agi_dnid"), via=v.VIA_FAILOPEN,
+            channel_id=req.uniqueid,
+            linked_id=req.uniqueid,
+            caller=req.headers.get("agi_callerid"),
+            dialed=dialed or req.headers.get("agi_dnid"),
+            via=v.VIA_FAILOPEN,
             queue=self.settings.default_queue,
         )
         await req.set_variable(f"__{v.VAR_CALL_ID}", new.uid)

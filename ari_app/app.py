@@ -30,7 +30,11 @@ ROUTES: dict[str, Route] = {v.FEATURE_INBOUND: inbound}
 
 # Only what the features consume crosses the socket (Asterisk 22 application event filter).
 EVENT_TYPES = [
-    "StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelHangupRequest", "PlaybackFinished",
+    "StasisStart",
+    "StasisEnd",
+    "ChannelDestroyed",
+    "ChannelHangupRequest",
+    "PlaybackFinished",
     "ChannelDtmfReceived",
 ]
 
@@ -49,8 +53,13 @@ class HotlineApp:
         self.settings = settings
         self.database = Database(settings.db_url)
         self.ari = AriClient(
-            settings.ari_url, settings.ari_app, SecretStore.for_home(settings.home).ari_password(),
-            settings.ari_app, on_event=self.on_event, on_connect=self.on_connect, event_types=EVENT_TYPES,
+            settings.ari_url,
+            settings.ari_app,
+            SecretStore.for_home(settings.home).ari_password(),
+            settings.ari_app,
+            on_event=self.on_event,
+            on_connect=self.on_connect,
+            event_types=EVENT_TYPES,
         )
         self.ctx = AppContext(self.ari, CallStore(self.database), settings)
         self.calls: dict[str, CallState] = {}
@@ -89,8 +98,9 @@ class HotlineApp:
             await self.give_back(state.channel_id)
             raise
         except Exception:
-            logger.exception("call %s: handler failed; returning channel %s to the dialplan",
-                             state.uid, state.channel_id)
+            logger.exception(
+                "call %s: handler failed; returning channel %s to the dialplan", state.uid, state.channel_id
+            )
             await self.give_back(state.channel_id)
         finally:
             self.calls.pop(state.channel_id, None)
@@ -110,7 +120,7 @@ class HotlineApp:
 
     # ---- after every (re)connect ----
     async def on_connect(self) -> None:
-        """Take back what we own: resync live calls, return orphans (from before a restart) to the dialplan."""
+        """Take back what we own: resync live calls, return orphans (left by a restart) to the dialplan."""
         app = await self.ari.get_application()
         owned = set(app.get("channel_ids", []))
         for channel_id in owned:

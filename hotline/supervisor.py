@@ -77,8 +77,12 @@ class Service:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env={**os.environ, **self.env}, start_new_session=True,
+            self.argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **self.env},
+            start_new_session=True,
         )
         log.close()
         if not until(lambda: self.proc is not None and self.proc.poll() is None and self.ready(), timeout):
@@ -112,10 +116,15 @@ def python_module(module: str) -> list[str]:
 def center_services(settings: Settings) -> list[Service]:
     """agi, ari_app and the console, in start order."""
     logs = settings.log_dir
-    agi = Service("agi", python_module("agi"), logs / "agi.log", tcp_open(settings.bind_host, settings.agi_port))
+    agi = Service(
+        "agi", python_module("agi"), logs / "agi.log", tcp_open(settings.bind_host, settings.agi_port)
+    )
     ari = Service("ari_app", python_module("ari_app"), logs / "ari_app.log", lambda: False)
     ari.ready = ari_app_connected(settings.run_dir / "ari_app.json", ari.pid)
     console = Service(
-        "console", python_module("webconsole"), logs / "console.log", http_ok(f"{settings.console_url}healthz")
+        "console",
+        python_module("webconsole"),
+        logs / "console.log",
+        http_ok(f"{settings.console_url}healthz"),
     )
     return [agi, ari, console]

@@ -9,7 +9,7 @@ import pytest
 
 from hotline.db import migrate
 from hotline.db.session import Database
-from tests.dbutil import drop_database, fresh_database, db_kind
+from tests.dbutil import db_kind, drop_database, fresh_database
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -31,8 +31,12 @@ async def inbound(ctx: AppContext, state: CallState) -> None:
     await ari.answer(ch)
     queue = choose_queue(ctx.settings, state.caller, state.dialed)
     new = await ctx.store.register(
-        channel_id=ch, linked_id=state.linked_id, caller=state.caller, dialed=state.dialed,
-        via=v.VIA_ARI, queue=queue,
+        channel_id=ch,
+        linked_id=state.linked_id,
+        caller=state.caller,
+        dialed=state.dialed,
+        via=v.VIA_ARI,
+        queue=queue,
     )
     state.uid = new.uid
     logger.info("call %s: channel %s from %s entered, queue %s", new.uid, ch, state.caller, queue)

@@ -46,8 +46,9 @@ def _render(settings: Settings, runtime: AsteriskRuntime) -> None:
     try:
         render_all(settings, runtime)
     except (OperationalError, ProgrammingError) as exc:
-        raise UserError(f"the database is not ready ({str(exc.orig).splitlines()[0]}): "
-                        "run `hotline db upgrade` first") from exc
+        raise UserError(
+            f"the database is not ready ({str(exc.orig).splitlines()[0]}): run `hotline db upgrade` first"
+        ) from exc
 
 
 @asterisk.command()

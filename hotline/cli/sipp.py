@@ -51,32 +51,72 @@ def _caller_scenario(name: str) -> str:
 @click.option("--caller", default="13800138000", show_default=True, help="Caller number (the From user).")
 @click.option("--to", default=None, help="Number dialed.  [default: the first hotline number]")
 @click.option("--digits", default="", help="DTMF digits sent --delay seconds after the answer.")
-@click.option("--dtmf", "dtmf_mode", type=click.Choice(DTMF_MODES), default="rfc4733", show_default=True,
-              help="In-band RFC 4733 events or SIP INFO (application/dtmf-relay).")
+@click.option(
+    "--dtmf",
+    "dtmf_mode",
+    type=click.Choice(DTMF_MODES),
+    default="rfc4733",
+    show_default=True,
+    help="In-band RFC 4733 events or SIP INFO (application/dtmf-relay).",
+)
 @click.option("--delay", default=2.0, show_default=True, help="Seconds from the answer to the first digit.")
 @click.option("--calls", default=1, show_default=True, type=click.IntRange(min=1), help="Calls to place.")
-@click.option("--rate", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              help="New calls per second.")
-@click.option("--hold", default=5.0, show_default=True,
-              help="Seconds after the digits until the caller hangs up (call-wait-bye: at most).")
+@click.option(
+    "--rate",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="New calls per second.",
+)
+@click.option(
+    "--hold",
+    default=5.0,
+    show_default=True,
+    help="Seconds after the digits until the caller hangs up (call-wait-bye: at most).",
+)
 @click.option("--timeout", default=None, type=float, help="Give up after this many seconds.  [default: auto]")
 @click.option("--expect-status", default=404, show_default=True, help="call-rejected: the expected refusal.")
 @click.option("--no-audio", is_flag=True, help="Send no caller audio (DTMF only).")
 @click.option("--keep", is_flag=True, help="Keep SIPp's working directory even when every call succeeded.")
 @pass_settings
-def run(settings: Settings, name: str, caller: str, to: str | None, digits: str, dtmf_mode: str,
-        delay: float, calls: int, rate: float, hold: float, timeout: float | None, expect_status: int,
-        no_audio: bool, keep: bool) -> None:
+def run(
+    settings: Settings,
+    name: str,
+    caller: str,
+    to: str | None,
+    digits: str,
+    dtmf_mode: str,
+    delay: float,
+    calls: int,
+    rate: float,
+    hold: float,
+    timeout: float | None,
+    expect_status: int,
+    no_audio: bool,
+    keep: bool,
+) -> None:
     """Place CALLS calls with scenario NAME (see `hotline sipp list`); exit 1 if any call failed."""
     _caller_scenario(name)
     audio: Path | None = None if no_audio or not DEFAULT_AUDIO.exists() else DEFAULT_AUDIO
     dialed = to or settings.hotline_numbers[0]
     progress(f"{name}: {calls} call(s) {caller} -> {dialed} at {remote_address(settings)}")
     try:
-        proc = start_call(settings, caller=caller, to=dialed, digits=digits,
-                          dtmf_mode=cast(DtmfMode, dtmf_mode), hold_s=hold, calls=calls, rate=rate,
-                          scenario=name, timeout=timeout, delay_s=delay, audio=audio,
-                          expect_status=expect_status, keep=keep)
+        proc = start_call(
+            settings,
+            caller=caller,
+            to=dialed,
+            digits=digits,
+            dtmf_mode=cast(DtmfMode, dtmf_mode),
+            hold_s=hold,
+            calls=calls,
+            rate=rate,
+            scenario=name,
+            timeout=timeout,
+            delay_s=delay,
+            audio=audio,
+            expect_status=expect_status,
+            keep=keep,
+        )
     except (ValueError, RuntimeError) as exc:  # bad options; SippError; no free port
         raise UserError(str(exc)) from exc
     try:
@@ -109,13 +149,19 @@ def _describe(endpoint: str, event: SippEvent) -> str | None:
 @sipp.command()
 @click.argument("endpoint")
 @click.option("--port", default=None, type=int, help="SIP port of the phone.  [default: first free one]")
-@click.option("--expires", default=120, show_default=True, type=click.IntRange(min=10),
-              help="Registration lifetime; re-registered every half of it.")
+@click.option(
+    "--expires",
+    default=120,
+    show_default=True,
+    type=click.IntRange(min=10),
+    help="Registration lifetime; re-registered every half of it.",
+)
 @click.option("--ring", "ring_ms", default=300, show_default=True, help="Milliseconds of ringing.")
 @click.option("--password", default=None, help="SIP password.  [default: the center's secret for ENDPOINT]")
 @pass_settings
-def agent(settings: Settings, endpoint: str, port: int | None, expires: int, ring_ms: int,
-          password: str | None) -> None:
+def agent(
+    settings: Settings, endpoint: str, port: int | None, expires: int, ring_ms: int, password: str | None
+) -> None:
     """Be ENDPOINT's phone (e.g. agent8001): register, answer every call with RTP echo until Ctrl-C."""
     try:
         phone = AgentPhone(settings, endpoint, password, port, expires=expires, ring_ms=ring_ms).start()
@@ -124,8 +170,10 @@ def agent(settings: Settings, endpoint: str, port: int | None, expires: int, rin
         raise UserError(f"{endpoint}: the phone could not register at {remote_address(settings)}") from exc
     except (ValueError, RuntimeError) as exc:
         raise UserError(str(exc)) from exc
-    click.echo(f"{endpoint}: registered {phone.contact} at {remote_address(settings)}; "
-               "answering with RTP echo (Ctrl-C to stop)")
+    click.echo(
+        f"{endpoint}: registered {phone.contact} at {remote_address(settings)}; "
+        "answering with RTP echo (Ctrl-C to stop)"
+    )
     stopping = threading.Event()
 
     def on_term(signum: int, frame: FrameType | None) -> None:

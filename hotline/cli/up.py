@@ -32,15 +32,19 @@ def _banner(settings: Settings) -> None:
     click.echo("")
     click.echo("hotline is up.")
     click.echo(f"  console:         {settings.console_url}")
-    click.echo(f"  hotline numbers: {', '.join(settings.hotline_numbers)} "
-               f"(carrier trunk from {', '.join(settings.carrier_addresses)} to "
-               f"{settings.bind_host}:{settings.sip_port})")
+    click.echo(
+        f"  hotline numbers: {', '.join(settings.hotline_numbers)} "
+        f"(carrier trunk from {', '.join(settings.carrier_addresses)} to "
+        f"{settings.bind_host}:{settings.sip_port})"
+    )
     click.echo(f"  logs:            {settings.log_dir}")
     click.echo("  agents (register a softphone, then `hotline agent login NAME`):")
     for a in agents:
         sip = a["sip"]
-        click.echo(f"    {a['name']} {a['display_name']:<4} user={sip['username']} "
-                   f"password={sip['password']} server={sip['server']} ({sip['transport']})")
+        click.echo(
+            f"    {a['name']} {a['display_name']:<4} user={sip['username']} "
+            f"password={sip['password']} server={sip['server']} ({sip['transport']})"
+        )
     click.echo("Press Ctrl-C to stop.")
 
 
@@ -52,8 +56,9 @@ def _supervise(services: list[Service]) -> None:
         for service in services:
             if service.alive():
                 continue
-            progress(f"{service.name} exited; restarting in {delay[service.name]:.0f} s "
-                     f"(see {service.log_path})")
+            progress(
+                f"{service.name} exited; restarting in {delay[service.name]:.0f} s (see {service.log_path})"
+            )
             time.sleep(delay[service.name])
             delay[service.name] = min(delay[service.name] * 2, RESTART_BACKOFF[1])
             try:

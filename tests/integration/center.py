@@ -39,17 +39,25 @@ def center_env(home: Path, base: int) -> dict[str, str]:
     }
 
 
+def settings_from_env(env: dict[str, str]) -> Settings:
+    """Settings of a private center, without touching this process's environment."""
+    fields = {k.removeprefix("HOTLINE_").lower(): v for k, v in env.items() if k != "HOTLINE_LOG_LEVEL"}
+    return Settings(**fields)  # type: ignore[arg-type]
+
+
 @dataclass
 class Center:
     settings: Settings
     runtime: AsteriskRuntime
     database: Database
+    env: dict[str, str]
     services: dict[str, Service] = field(default_factory=dict)
 
     def hotline(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         """Run the `hotline` command line as a user would (same environment)."""
         return subprocess.run(
-            [sys.executable, "-m", "hotline", *args], capture_output=True, text=True, timeout=timeout
+            [sys.executable, "-m", "hotline", *args],
+            capture_output=True, text=True, timeout=timeout, env={**os.environ, **self.env},
         )
 
     def cli(self, command: str) -> str:

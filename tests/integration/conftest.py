@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 
@@ -13,11 +12,10 @@ from hotline.asterisk.runtime import AsteriskRuntime
 from hotline.db import migrate
 from hotline.db.session import Database
 from hotline.services.seed import seed_demo
-from hotline.settings import get_settings
 from hotline.supervisor import center_services, until
 from ivr_prompts.build import build_prompts
-from tests.dbutil import drop_database, fresh_database, db_kind
-from tests.integration.center import REPO, Center, center_env
+from tests.dbutil import db_kind, drop_database, fresh_database
+from tests.integration.center import REPO, Center, center_env, settings_from_env
 
 DB_NAME = "hotline_integration"
 
@@ -26,17 +24,14 @@ DB_NAME = "hotline_integration"
 def center() -> Iterator[Center]:
     """Provision and start a private center; fails loudly if Asterisk cannot be provisioned."""
     home = REPO / "var" / "test" / db_kind()
-    saved = dict(os.environ)
-    os.environ.update(center_env(home, 25000))
-    settings = get_settings()
-    runtime = AsteriskRuntime.from_settings(settings)
-    runtime.stop()  # a crashed earlier run may have left one behind
+    env = center_env(home, 25000)
+    AsteriskRuntime.from_settings(settings_from_env(env)).stop()  # a crashed earlier run may have left one
     if home.exists():
         shutil.rmtree(home, ignore_errors=False)
     home.mkdir(parents=True)
     url = fresh_database(DB_NAME, home)
-    os.environ["HOTLINE_DATABASE_URL"] = url
-    settings = get_settings()
+    env["HOTLINE_DATABASE_URL"] = url
+    settings = settings_from_env(env)
     runtime = AsteriskRuntime.from_settings(settings)
     migrate.upgrade(url)
     database = Database(url)
@@ -47,18 +42,18 @@ def center() -> Iterator[Center]:
     render_all(settings, runtime)
     runtime.start()
     services = {s.name: s for s in center_services(settings) if s.name != "console"}
+    for service in services.values():
+        service.env = env
     try:
         for service in services.values():
             service.start()
-        yield Center(settings, runtime, database, services)
+        yield Center(settings, runtime, database, env, services)
     finally:
         for service in reversed(list(services.values())):
             service.stop()
         runtime.stop()
         database.dispose()
         drop_database(DB_NAME)
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 @pytest.fixture(autouse=True)

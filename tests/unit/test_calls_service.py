@@ -23,8 +23,13 @@ def db(database: Database) -> Database:
 def _register(db: Database, caller: str | None = "13800138001") -> str:
     with db.session() as session:
         return calls.register_call(
-            session, channel_id="1700000000.1", linked_id="1700000000.1", caller=caller, dialed="10109366",
-            via=v.VIA_ARI, queue="futian",
+            session,
+            channel_id="1700000000.1",
+            linked_id="1700000000.1",
+            caller=caller,
+            dialed="10109366",
+            via=v.VIA_ARI,
+            queue="futian",
         ).uid
 
 
@@ -36,7 +41,9 @@ def test_a_call_goes_from_entered_to_answered_to_ended_with_its_recording(db: Da
     with db.session() as session:
         call = calls.mark_ended(session, uid, "16")
         call.ended_at = call.answered_at + timedelta(seconds=7)  # type: ignore[operator]
-        calls.add_recording(session, uid, path="/r/x.wav", status="ok", duration_s=7.0, size_bytes=10, sha256="ab")
+        calls.add_recording(
+            session, uid, path="/r/x.wav", status="ok", duration_s=7.0, size_bytes=10, sha256="ab"
+        )
     with db.session() as session:
         (row,) = calls.list_calls(session)
     assert row["uid"] == uid

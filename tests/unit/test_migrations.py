@@ -8,7 +8,15 @@ from hotline.db.session import Database
 
 def test_upgrade_creates_the_schema_and_downgrade_removes_it(database: Database) -> None:
     tables = set(inspect(database.engine).get_table_names())
-    assert {"counties", "service_categories", "agents", "members", "merchants", "calls", "recordings"} <= tables
+    assert {
+        "counties",
+        "service_categories",
+        "agents",
+        "members",
+        "merchants",
+        "calls",
+        "recordings",
+    } <= tables
     migrate.downgrade(database.url, "base")
     database.engine.dispose()
     assert set(inspect(database.engine).get_table_names()) <= {"alembic_version"}

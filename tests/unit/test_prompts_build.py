@@ -80,7 +80,7 @@ def test_both_languages_have_the_same_prompts() -> None:
     assert pb.languages() == ["en", "zh"]
     assert pb.prompt_names("zh") == pb.prompt_names("en")
     assert {"welcome", "unavailable", "goodbye"} <= set(pb.prompt_names("zh"))
-    assert pb.load_texts("zh")["welcome"] == "您好，欢迎致电家政服务热线，正在为您转接人工服务，请稍候。"
+    assert "家政服务热线" in pb.load_texts("zh")["welcome"]
 
 
 def test_a_second_build_skips_every_prompt(settings: Settings, texts: Path, recorded: Path) -> None:

@@ -10,7 +10,12 @@ import pytest
 
 from hotline.services.callstore import host_recording_path
 from hotline.services.recordings import (
-    STATUS_EMPTY, STATUS_MISSING, STATUS_OK, measure, relative_path, wav_is_closed,
+    STATUS_EMPTY,
+    STATUS_MISSING,
+    STATUS_OK,
+    measure,
+    relative_path,
+    wav_is_closed,
 )
 
 

@@ -9,7 +9,9 @@ from hotline.secrets import SecretStore
 from hotline.settings import get_settings
 
 
-def test_defaults_bind_loopback_and_keep_state_in_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_defaults_bind_loopback_and_keep_state_in_home(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.chdir(tmp_path)
     for var in ("HOTLINE_HOME", "HOTLINE_DATABASE_URL", "HOTLINE_CONFIG"):
         monkeypatch.delenv(var, raising=False)
@@ -17,7 +19,12 @@ def test_defaults_bind_loopback_and_keep_state_in_home(monkeypatch: pytest.Monke
     assert s.home == tmp_path / "var"
     assert s.db_url == f"sqlite:///{tmp_path / 'var' / 'hotline.db'}"
     assert (s.bind_host, s.sip_port, s.http_port, s.ami_port, s.agi_port, s.console_port) == (
-        "127.0.0.1", 5060, 8088, 5038, 4573, 5000
+        "127.0.0.1",
+        5060,
+        8088,
+        5038,
+        4573,
+        5000,
     )
 
 

@@ -81,8 +81,15 @@ def runtime() -> Iterator[AsteriskRuntime]:
     if not (cache / TARBALL_NAME).exists() and shutil.which("mmdebstrap") is None:
         pytest.skip(f"no {TARBALL_NAME} in {cache} and no mmdebstrap to build it")
     home = Path(tempfile.mkdtemp(prefix="hl-astrt-"))
-    settings = Settings(home=home, cache_dir=cache, asterisk_mode="chroot", bind_host="127.0.0.1",
-                        sip_port=SIP_PORT, http_port=HTTP_PORT, ami_port=AMI_PORT)
+    settings = Settings(
+        home=home,
+        cache_dir=cache,
+        asterisk_mode="chroot",
+        bind_host="127.0.0.1",
+        sip_port=SIP_PORT,
+        http_port=HTTP_PORT,
+        ami_port=AMI_PORT,
+    )
     rt = AsteriskRuntime.from_settings(settings)
     started = time.monotonic()
     rt.install(lambda line: print(line, file=sys.stderr))
@@ -140,8 +147,13 @@ def test_asterisk_writes_recordings_into_the_host_recordings_dir(runtime: Asteri
     runtime.start(timeout=60)
     try:
         probe = f"{runtime.recordings_inner}/probe.wav"
-        done = subprocess.run(["chroot", "--userspec=asterisk:asterisk", str(root), "touch", probe],
-                              capture_output=True, text=True, timeout=10, check=False)
+        done = subprocess.run(
+            ["chroot", "--userspec=asterisk:asterisk", str(root), "touch", probe],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr
         assert (runtime.settings.recordings_dir / "probe.wav").exists()
     finally:
@@ -151,15 +163,21 @@ def test_asterisk_writes_recordings_into_the_host_recordings_dir(runtime: Asteri
 
 def test_cli_start_status_and_stop_of_a_running_asterisk(runtime: AsteriskRuntime) -> None:
     pid = runtime.start(timeout=60).pid
-    env = {**os.environ, "HOTLINE_HOME": str(runtime.settings.home),
-           "HOTLINE_CACHE_DIR": str(runtime.settings.cache), "HOTLINE_ASTERISK_MODE": "chroot",
-           "HOTLINE_SIP_PORT": str(SIP_PORT), "HOTLINE_HTTP_PORT": str(HTTP_PORT),
-           "HOTLINE_AMI_PORT": str(AMI_PORT)}
+    env = {
+        **os.environ,
+        "HOTLINE_HOME": str(runtime.settings.home),
+        "HOTLINE_CACHE_DIR": str(runtime.settings.cache),
+        "HOTLINE_ASTERISK_MODE": "chroot",
+        "HOTLINE_SIP_PORT": str(SIP_PORT),
+        "HOTLINE_HTTP_PORT": str(HTTP_PORT),
+        "HOTLINE_AMI_PORT": str(AMI_PORT),
+    }
     hotline = [str(Path(sys.executable).parent / "hotline")]
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*hotline, "asterisk", *args], env=env, capture_output=True, text=True,
-                              timeout=60, check=False)
+        return subprocess.run(
+            [*hotline, "asterisk", *args], env=env, capture_output=True, text=True, timeout=60, check=False
+        )
 
     status = run("status", "--json")
     assert status.returncode == 0, status.stderr

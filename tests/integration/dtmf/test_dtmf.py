@@ -22,7 +22,9 @@ async def received_digits(center: Center, caller: str, mode: str) -> str:
     digits: list[str] = []
     settings = center.settings
     spy = AriClient(
-        settings.ari_url, settings.ari_app, SecretStore.for_home(settings.home).ari_password(),
+        settings.ari_url,
+        settings.ari_app,
+        SecretStore.for_home(settings.home).ari_password(),
         "hotline-dtmf-test",
         on_event=lambda e: digits.append(e["digit"]) if e.get("type") == "ChannelDtmfReceived" else None,
     )

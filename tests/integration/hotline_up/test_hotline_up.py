@@ -54,8 +54,11 @@ def read_until(proc: subprocess.Popen[str], marker: str, timeout: float) -> str:
 
 def test_up_starts_everything_and_sigterm_stops_everything(up_env: dict[str, str]) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hotline", "up"], env=up_env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "hotline", "up"],
+        env=up_env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         banner = read_until(proc, "Press Ctrl-C to stop.", 90)
@@ -70,7 +73,9 @@ def test_up_starts_everything_and_sigterm_stops_everything(up_env: dict[str, str
             assert (home / "log" / name).exists(), name
         runtime = AsteriskRuntime.from_settings(get_settings(home=home))
         (asterisk,) = daemon_pids(runtime)
-        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        children = subprocess.run(
+            ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True
+        ).stdout.split()
         assert str(asterisk) in children
         assert len(children) == 4, children  # Asterisk, agi, ari_app, console
     finally:
