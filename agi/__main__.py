@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 
 from agi.scripts import CallHooks
 from agi.server import FastAgiServer
+from hotline import logs
 from hotline.asterisk.runtime import AsteriskRuntime
 from hotline.db.session import Database
 from hotline.services.callstore import CallStore
@@ -36,11 +36,7 @@ async def _main() -> None:
 
 
 def main() -> None:
-    logging.basicConfig(
-        level=os.environ.get("HOTLINE_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logs.configure()
     asyncio.run(_main())
 
 

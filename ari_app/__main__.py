@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 
 from ari_app.app import HotlineApp
+from hotline import logs
 from hotline.settings import get_settings
 
 
@@ -25,11 +25,7 @@ async def _main() -> None:
 
 
 def main() -> None:
-    logging.basicConfig(
-        level=os.environ.get("HOTLINE_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logs.configure()
     asyncio.run(_main())
 
 

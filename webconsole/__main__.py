@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import sys
 from types import FrameType
@@ -11,6 +10,7 @@ from types import FrameType
 from sqlalchemy.engine import make_url
 from waitress import create_server
 
+from hotline import logs
 from hotline.settings import get_settings
 from webconsole import EXTENSION, Console, create_app
 
@@ -25,11 +25,7 @@ def _stop(signum: int, _frame: FrameType | None) -> None:
 
 def main() -> int:
     """Serve until SIGTERM or SIGINT; returns the exit status."""
-    logging.basicConfig(
-        level=os.environ.get("HOTLINE_LOG_LEVEL", "INFO").upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logs.configure()
     settings = get_settings()
     app = create_app(settings=settings)
     try:

@@ -104,28 +104,9 @@ def start_call(
     return SippProcess(command, run_dir(settings), keep=keep, expected=calls)
 
 
-def run_call(
-    settings: Settings,
-    *,
-    caller: str,
-    to: str | None = None,
-    digits: str = "",
-    dtmf_mode: DtmfMode = "rfc4733",
-    hold_s: float = 5.0,
-    calls: int = 1,
-    rate: float = 1.0,
-    scenario: str | Path = "call",
-    timeout: float | None = None,
-    delay_s: float = 2.0,
-    audio: Path | None = DEFAULT_AUDIO,
-    expect_status: int = 404,
-    port: int | None = None,
-    keep: bool = False,
-) -> SippResult:
-    """Place the calls and wait for them all: start_call(...).wait()."""
-    return start_call(settings, caller=caller, to=to, digits=digits, dtmf_mode=dtmf_mode, hold_s=hold_s,
-                      calls=calls, rate=rate, scenario=scenario, timeout=timeout, delay_s=delay_s,
-                      audio=audio, expect_status=expect_status, port=port, keep=keep).wait()
+def run_call(settings: Settings, **kwargs: Any) -> SippResult:
+    """Place the calls and wait for them all: start_call(settings, **kwargs).wait()."""
+    return start_call(settings, **kwargs).wait()
 
 
 async def run_call_async(settings: Settings, **kwargs: Any) -> SippResult:
