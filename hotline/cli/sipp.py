@@ -11,8 +11,11 @@ from types import FrameType
 from typing import cast
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from hotline.cli.common import UserError, pass_settings, progress
+from hotline.db.session import Database
+from hotline.services.agents import AgentNotFound, find_agent
 from hotline.settings import Settings
 from hotline.sipp import library
 from hotline.sipp.plan import DEFAULT_AUDIO, DTMF_MODES, DtmfMode
@@ -78,6 +81,7 @@ def _caller_scenario(name: str) -> str:
 @click.option("--expect-status", default=404, show_default=True, help="call-rejected: the expected refusal.")
 @click.option("--no-audio", is_flag=True, help="Send no caller audio (DTMF only).")
 @click.option("--keep", is_flag=True, help="Keep SIPp's working directory even when every call succeeded.")
+@click.option("--agent", "agent_name", default=None, help="With NAME `agent`: the agent (e.g. 8001) to be.")
 @pass_settings
 def run(
     settings: Settings,
@@ -94,8 +98,16 @@ def run(
     expect_status: int,
     no_audio: bool,
     keep: bool,
+    agent_name: str | None,
 ) -> None:
-    """Place CALLS calls with scenario NAME (see `hotline sipp list`); exit 1 if any call failed."""
+    """Place CALLS calls with scenario NAME (see `hotline sipp list`); exit 1 if any call failed.
+
+    `hotline sipp run agent --agent 8001` is agent mode: the same as `hotline sipp agent 8001`."""
+    if name == "agent":
+        if not agent_name:
+            raise UserError("agent mode needs --agent NAME (e.g. 8001); `hotline agents list` shows them")
+        click.get_current_context().invoke(agent, endpoint=agent_name)
+        return
     _caller_scenario(name)
     audio: Path | None = None if no_audio or not DEFAULT_AUDIO.exists() else DEFAULT_AUDIO
     dialed = to or settings.hotline_numbers[0]
@@ -135,6 +147,15 @@ def _finish(result: SippResult) -> None:
         sys.exit(1)
 
 
+def _endpoint_of(settings: Settings, name: str) -> str:
+    """An agent's SIP endpoint from its name or endpoint; other names are taken as endpoints."""
+    try:
+        with Database(settings.db_url).session() as session:
+            return find_agent(session, name).endpoint
+    except (AgentNotFound, SQLAlchemyError):
+        return name
+
+
 def _describe(endpoint: str, event: SippEvent) -> str | None:
     if event.event == "answered":
         match = _FROM_USER.search(" ".join(event.fields))
@@ -162,7 +183,8 @@ def _describe(endpoint: str, event: SippEvent) -> str | None:
 def agent(
     settings: Settings, endpoint: str, port: int | None, expires: int, ring_ms: int, password: str | None
 ) -> None:
-    """Be ENDPOINT's phone (e.g. agent8001): register, answer every call with RTP echo until Ctrl-C."""
+    """Be ENDPOINT's phone (agent8001, or the agent 8001): register, answer with RTP echo until Ctrl-C."""
+    endpoint = _endpoint_of(settings, endpoint)
     try:
         phone = AgentPhone(settings, endpoint, password, port, expires=expires, ring_ms=ring_ms).start()
     except AgentPhoneError as exc:
