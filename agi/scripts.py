@@ -59,6 +59,8 @@ class CallHooks:
 
     async def call_ended(self, req: AgiRequest) -> None:
         uid, cause, recording = (req.argv + ["", "", ""])[:3]
+        if not uid:  # hung up before ari_app set the call id: find the row by its channel
+            uid = await self.store.uid_for_channel(req.uniqueid) or ""
         if not uid or uid.startswith("ast"):
             logger.warning("channel %s: hung up with no call row (recording %s)", req.channel, recording)
             return

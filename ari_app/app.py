@@ -13,7 +13,7 @@ from typing import Any
 from ari_app.callstate import CallerGone, CallState
 from ari_app.client import AriClient
 from ari_app.context import AppContext
-from ari_app.errors import AriError, AriNotFound
+from ari_app.errors import AriConflict, AriError, AriNotFound
 from ari_app.inbound.stasis import inbound
 from hotline import vocabulary as v
 from hotline.db.session import Database
@@ -92,8 +92,10 @@ class HotlineApp:
                 await self.give_back(state.channel_id)
             else:
                 await route(self.ctx, state)
-        except (CallerGone, AriNotFound):
+        except (CallerGone, AriNotFound, AriConflict):
+            # 404 gone, 409 no longer in Stasis: the caller hung up during the flow
             logger.info("call %s: channel %s went away", state.uid, state.channel_id)
+            await self._close_if_gone(state)
         except asyncio.CancelledError:
             await self.give_back(state.channel_id)
             raise
@@ -105,11 +107,24 @@ class HotlineApp:
         finally:
             self.calls.pop(state.channel_id, None)
 
+    async def _close_if_gone(self, state: CallState) -> None:
+        """Close the call row of a caller who hung up before the dialplan's hang-up handler knew the call
+        id (that handler closes it otherwise; closing twice keeps the first end time)."""
+        if state.uid is None:
+            return
+        try:
+            if await self.ari.get_channel(state.channel_id) is None:
+                await self.ctx.store.ended(state.uid, None)
+        except Exception:
+            logger.exception("call %s: could not close the call row", state.uid)
+
     async def give_back(self, channel_id: str) -> None:
         """Return a channel to the dialplan's fail-open path (a human queue); hang up if even that fails."""
         try:
             await self.ari.continue_in_dialplan(channel_id, v.CTX_FAILOPEN, "s", 1)
-        except AriNotFound:
+        except (AriNotFound, AriConflict):
+            # 404: the channel is gone; 409: it is no longer in Stasis (already in the dialplan),
+            # so it is not stranded and hanging it up would drop a live caller.
             return
         except AriError as exc:
             logger.error("channel %s: continue failed (%s); hanging up", channel_id, exc)
@@ -121,6 +136,9 @@ class HotlineApp:
     # ---- after every (re)connect ----
     async def on_connect(self) -> None:
         """Take back what we own: resync live calls, return orphans (left by a restart) to the dialplan."""
+        # A call that enters Stasis while the listing is in flight is missing from it without being
+        # gone: only calls known before the listing was asked for can be judged by it.
+        known = set(self.calls)
         app = await self.ari.get_application()
         owned = set(app.get("channel_ids", []))
         for channel_id in owned:
@@ -130,8 +148,9 @@ class HotlineApp:
                 await self.give_back(channel_id)
             else:
                 await self._resync(state)
-        for channel_id, state in list(self.calls.items()):
-            if channel_id not in owned:
+        for channel_id in known - owned:
+            state = self.calls.get(channel_id)
+            if state is not None:
                 state.gone.set()
         await self.write_status()
 

@@ -77,15 +77,22 @@ class AriClient:
         timeout: float = 10.0,
         ping_interval: float = 5.0,
         ws_auth: Literal["basic", "api_key"] = "basic",
+        max_requests: int = 20,
     ) -> None:
         root = ari_root(base_url)
         self.app = app
         self._on_connect = on_connect
         self._event_types = list(event_types or ())
+        # Requests beyond `max_requests` wait here, not in httpcore's pool: the pool rescans every
+        # queued request against every connection on each request and reply, on the event loop,
+        # which stalls it for whole seconds in a burst of calls. Also well inside Asterisk's
+        # http.conf sessionlimit (100), which the event WebSocket shares.
+        self._slots = asyncio.Semaphore(max_requests)
         self._http = httpx.AsyncClient(
             base_url=root,
             auth=(username, password),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
+            limits=httpx.Limits(max_connections=max_requests, max_keepalive_connections=max_requests),
             headers={"Accept": "application/json"},
             trust_env=False,
         )
@@ -152,7 +159,8 @@ class AriClient:
     ) -> Any:
         """One REST call under /ari (`path` with ids already quoted); decoded JSON or None."""
         try:
-            response = await self._http.request(method, path, params=_params(params), json=json)
+            async with self._slots:
+                response = await self._http.request(method, path, params=_params(params), json=json)
         except httpx.TimeoutException as exc:
             raise AriUnavailable(f"no reply ({type(exc).__name__})", method, path) from exc
         except httpx.TransportError as exc:

@@ -67,6 +67,12 @@ def get_call(session: Session, uid: str) -> Call:
     return call
 
 
+def uid_for_channel(session: Session, channel_id: str) -> str | None:
+    """The call registered for an Asterisk channel (newest first), if any."""
+    stmt = select(Call.uid).where(Call.channel_id == channel_id).order_by(Call.id.desc()).limit(1)
+    return session.scalar(stmt)
+
+
 def mark_connected(session: Session, uid: str, endpoint: str, at: datetime | None = None) -> Call:
     """An agent answered: set the answer time (first answer wins) and the agent."""
     call = get_call(session, uid)

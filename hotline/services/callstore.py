@@ -43,6 +43,13 @@ class CallStore:
 
         return await asyncio.to_thread(work)
 
+    async def uid_for_channel(self, channel_id: str) -> str | None:
+        def work() -> str | None:
+            with self.database.session() as session:
+                return calls.uid_for_channel(session, channel_id)
+
+        return await asyncio.to_thread(work)
+
     async def connected(self, uid: str, endpoint: str) -> None:
         def work() -> None:
             with self.database.session() as session:

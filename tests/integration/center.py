@@ -1,67 +1,27 @@
-"""A private center for integration tests: its own state directory, ports, database and Asterisk."""
+"""A private center for integration tests (provisioned by hotline.testcenter), with asserting helpers."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hotline.asterisk.runtime import AsteriskRuntime
-from hotline.db.session import Database
 from hotline.services.calls import list_calls
-from hotline.settings import Settings
 from hotline.sipp.runner import AgentPhone
-from hotline.supervisor import Service, until
+from hotline.supervisor import until
+from hotline.testcenter import PrivateCenter, center_env, settings_from_env
 
 REPO = Path(__file__).resolve().parents[2]
 
-
-def center_env(home: Path, base: int) -> dict[str, str]:
-    """Environment of a private center: ports `base`+offset, all on loopback."""
-    return {
-        "HOTLINE_HOME": str(home),
-        "HOTLINE_CACHE_DIR": os.environ.get("HOTLINE_CACHE_DIR", str(REPO / "var" / "cache")),
-        "HOTLINE_SIP_PORT": str(base + 60),
-        "HOTLINE_HTTP_PORT": str(base + 88),
-        "HOTLINE_AMI_PORT": str(base + 38),
-        "HOTLINE_AGI_PORT": str(base + 73),
-        "HOTLINE_CONSOLE_PORT": str(base + 50),
-        "HOTLINE_RTP_START": str(40000 + (base // 1000 % 10) * 2000),
-        "HOTLINE_RTP_END": str(40000 + (base // 1000 % 10) * 2000 + 1999),
-        "HOTLINE_LOG_LEVEL": "INFO",
-    }
+__all__ = ["REPO", "Center", "center_env", "settings_from_env"]
 
 
-def settings_from_env(env: dict[str, str]) -> Settings:
-    """Settings of a private center, without touching this process's environment."""
-    fields = {k.removeprefix("HOTLINE_").lower(): v for k, v in env.items() if k != "HOTLINE_LOG_LEVEL"}
-    return Settings(**fields)  # type: ignore[arg-type]
-
-
-@dataclass
-class Center:
-    settings: Settings
-    runtime: AsteriskRuntime
-    database: Database
-    env: dict[str, str]
-    services: dict[str, Service] = field(default_factory=dict)
-
-    def hotline(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        """Run the `hotline` command line as a user would (same environment)."""
-        return subprocess.run(
-            [sys.executable, "-m", "hotline", *args],
-            capture_output=True, text=True, timeout=timeout, env={**os.environ, **self.env},
-        )
-
-    def cli(self, command: str) -> str:
-        return self.runtime.cli(command)
+class Center(PrivateCenter):
+    """The integration tests' private center, with helpers that assert."""
 
     def active_channels(self) -> int:
         out = self.cli("core show channels count")

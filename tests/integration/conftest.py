@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
-from dialplan.render import render_all
-from hotline.asterisk.runtime import AsteriskRuntime
-from hotline.db import migrate
-from hotline.db.session import Database
-from hotline.services.seed import seed_demo
-from hotline.supervisor import center_services, until
-from ivr_prompts.build import build_prompts
+from hotline.supervisor import until
+from hotline.testcenter import private_center
 from tests.dbutil import db_kind, drop_database, fresh_database
-from tests.integration.center import REPO, Center, center_env, settings_from_env
+from tests.integration.center import REPO, Center, center_env
 
 DB_NAME = "hotline_integration"
 
@@ -23,36 +17,11 @@ DB_NAME = "hotline_integration"
 @pytest.fixture(scope="session")
 def center() -> Iterator[Center]:
     """Provision and start a private center; fails loudly if Asterisk cannot be provisioned."""
-    home = REPO / "var" / "test" / db_kind()
-    env = center_env(home, 25000)
-    AsteriskRuntime.from_settings(settings_from_env(env)).stop()  # a crashed earlier run may have left one
-    if home.exists():
-        shutil.rmtree(home, ignore_errors=False)
-    home.mkdir(parents=True)
-    url = fresh_database(DB_NAME, home)
-    env["HOTLINE_DATABASE_URL"] = url
-    settings = settings_from_env(env)
-    runtime = AsteriskRuntime.from_settings(settings)
-    migrate.upgrade(url)
-    database = Database(url)
-    with database.session() as session:
-        seed_demo(session)
-    build_prompts(settings)
-    runtime.install(progress=print)
-    render_all(settings, runtime)
-    runtime.start()
-    services = {s.name: s for s in center_services(settings) if s.name != "console"}
-    for service in services.values():
-        service.env = env
+    env = center_env(REPO / "var" / "test" / db_kind(), 25000)
     try:
-        for service in services.values():
-            service.start()
-        yield Center(settings, runtime, database, env, services)
+        with private_center(env, database_url=lambda home: fresh_database(DB_NAME, home)) as started:
+            yield Center(**vars(started))
     finally:
-        for service in reversed(list(services.values())):
-            service.stop()
-        runtime.stop()
-        database.dispose()
         drop_database(DB_NAME)
 
 

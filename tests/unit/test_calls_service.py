@@ -94,3 +94,10 @@ def test_demo_seed_is_idempotent(db: Database) -> None:
         from hotline.db.models import Agent
 
         assert len(session.scalars(select(Agent)).all()) == 6
+
+
+def test_a_call_is_found_by_its_channel_when_the_dialplan_lacks_its_id(db: Database) -> None:
+    uid = _register(db)
+    with db.session() as session:
+        assert calls.uid_for_channel(session, "1700000000.1") == uid
+        assert calls.uid_for_channel(session, "1700000000.99") is None

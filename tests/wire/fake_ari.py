@@ -1,6 +1,8 @@
 """A fake Asterisk HTTP server for ARI wire tests: REST and the event WebSocket on one port.
 
-REST answers come from a route table; the WebSocket runs on websockets' sans-I/O ServerProtocol
+REST answers come from a route table (exact paths, or fnmatch patterns such as
+`/ari/channels/*/answer`), optionally held back by `delay`; every request is stamped with the
+order it arrived and was answered in. The WebSocket runs on websockets' sans-I/O ServerProtocol
 so a test controls every byte: graceful close, abort without a close frame, unanswered pings.
 """
 
@@ -9,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import fnmatch
 import http
+import itertools
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -30,6 +34,8 @@ class Recorded:
     query: dict[str, str]
     body: Any
     headers: dict[str, str]
+    seq: int = 0  # when it arrived, on the fake's one clock shared with `replied`
+    replied: int | None = None  # when its answer was written; None while held
 
 
 def _parse_head(head: bytes) -> tuple[str, str, dict[str, str]]:
@@ -116,11 +122,15 @@ class FakeAri:
         self.ws_requests: list[Request] = []
         self.sessions: list[WsPeer] = []
         self.ws_reject: int | None = None  # answer upgrades with this status instead
+        self.delay = 0.0  # seconds every REST answer is held back, as a loaded Asterisk would
+        self.open_connections = 0  # REST and WebSocket: Asterisk's http.conf sessionlimit counts both
+        self.most_connections = 0
+        self._clock = itertools.count(1)
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
     async def __aenter__(self) -> FakeAri:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, backlog=512)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -137,16 +147,27 @@ class FakeAri:
         return f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
 
     @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.sockets[0].getsockname()[1])
+
+    @property
     def session(self) -> WsPeer:
         return self.sessions[-1]
 
     def calls(self, method: str, raw_path: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method and r.raw_path == raw_path]
 
+    def matching(self, method: str, pattern: str) -> list[Recorded]:
+        """Requests whose path matches an fnmatch pattern (`*` also spans '/')."""
+        return [r for r in self.requests if r.method == method and fnmatch.fnmatchcase(r.raw_path, pattern)]
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)
+        self.open_connections += 1
+        self.most_connections = max(self.most_connections, self.open_connections)
         try:
             head = await reader.readuntil(b"\r\n\r\n")
             _, _, headers = _parse_head(head)
@@ -160,6 +181,7 @@ class FakeAri:
             pass  # stopping; Python 3.11's start_server logs a handler that ends cancelled as an error
         finally:
             writer.close()
+            self.open_connections -= 1
             self._tasks.discard(task)
 
     async def _websocket(
@@ -194,22 +216,34 @@ class FakeAri:
             parts = urlsplit(target)
             rec = Recorded(
                 method, parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)),
-                json.loads(body) if body else None, headers,
+                json.loads(body) if body else None, headers, seq=next(self._clock),
             )
             self.requests.append(rec)
             status, payload = await self._reply(rec)
+            if self.delay:
+                await asyncio.sleep(self.delay)
             data = b"" if payload is None else json.dumps(payload).encode()
             writer.write(
                 f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}\r\n"
                 f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n".encode() + data
             )
+            rec.replied = next(self._clock)
             await writer.drain()
             head = await reader.readuntil(b"\r\n\r\n")
 
     async def _reply(self, rec: Recorded) -> Reply:
         if rec.headers.get("authorization") != self.auth:
             return 401, {"message": "Authentication required"}
-        route = self.routes.get((rec.method, rec.raw_path), (200, {}))
+        route = self._route(rec)
         if callable(route):
             return await route(rec)
         return route
+
+    def _route(self, rec: Recorded) -> Route:
+        exact = self.routes.get((rec.method, rec.raw_path))
+        if exact is not None:
+            return exact
+        for (method, pattern), route in self.routes.items():
+            if method == rec.method and "*" in pattern and fnmatch.fnmatchcase(rec.raw_path, pattern):
+                return route
+        return 200, {}

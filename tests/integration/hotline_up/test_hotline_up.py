@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import select
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from hotline.asterisk.mounts import mounts_below
 from hotline.asterisk.process import daemon_pids
 from hotline.asterisk.runtime import AsteriskRuntime
 from hotline.settings import get_settings
+from hotline.testcenter import remove_state_dir
 from tests.integration.center import REPO, center_env
 
 pytestmark = pytest.mark.integration
@@ -30,7 +30,8 @@ def up_env() -> Iterator[dict[str, str]]:
     env.pop("HOTLINE_DATABASE_URL", None)  # `hotline up` on its embedded default, SQLite
     settings = get_settings(home=home)
     AsteriskRuntime.from_settings(settings).stop()
-    shutil.rmtree(home, ignore_errors=True)
+    if home.exists():
+        remove_state_dir(home)
     for args in (["db", "upgrade"], ["db", "seed", "--demo"]):
         subprocess.run([sys.executable, "-m", "hotline", *args], env=env, check=True, capture_output=True)
     yield env

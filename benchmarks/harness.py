@@ -1,0 +1,308 @@
+"""Benchmark harness: a private center on ports 45xxx, CPU time from /proc, SIPp load steps, result tables.
+
+Benchmarks run on demand (`python -m benchmarks.<name>`), never under pytest: speed targets live here.
+
+    with bench_center(prepare=write_site_templates) as center:
+        meter = CpuMeter(center_pids(center))
+        step = LoadStep(flow="ari", number="10109366", rate=20, seconds=15, hold_s=3, caller="13900000001")
+        result = run_step(center, meter, step)
+        result.successful, result.p(95), result.usage.pct("asterisk"), result.cpu_ms_per_call("ari_app")
+    print(markdown_table(["rate", "ok"], [[20, result.successful]]))
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import re
+import resource
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from hotline.asterisk.process import daemon_pids
+from hotline.db.models import Call
+from hotline.settings import Settings
+from hotline.sipp.ports import DEFAULT_AGENT_PORT, DEFAULT_CALLER_PORT, DEFAULT_MEDIA_PORT
+from hotline.sipp.process import SippEvent, SippResult
+from hotline.sipp.runner import start_call
+from hotline.supervisor import until
+from hotline.testcenter import REPO, PrivateCenter, center_env, private_center
+
+logger = logging.getLogger(__name__)
+
+BENCH_HOME = REPO / "var" / "bench"
+BENCH_BASE = 45000  # SIP 45060, HTTP 45088, AMI 45038, AGI 45073, console 45050
+BENCH_RTP = (46000, 49999)
+SIPP_PORTS = {  # SIPp's own ports, away from a test run's (defaults 5071/5200/30000)
+    "HOTLINE_SIPP_AGENT_PORT": "45100",
+    "HOTLINE_SIPP_CALLER_PORT": "45200",
+    "HOTLINE_SIPP_MEDIA_PORT": "44000",
+}
+SCENARIO = Path(__file__).parent / "scenarios" / "bench-call.xml.jinja"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+DRAIN_S = 20.0
+
+
+def progress(message: str) -> None:
+    """A progress line on stderr (the tables go to stdout)."""
+    print(f"==> {message}", file=sys.stderr, flush=True)
+
+
+class BenchSettings(Settings):
+    """Settings plus the SIPp port bases that hotline.sipp.ports reads when a settings object has them."""
+
+    sipp_agent_port: int = DEFAULT_AGENT_PORT
+    sipp_caller_port: int = DEFAULT_CALLER_PORT
+    sipp_media_port: int = DEFAULT_MEDIA_PORT
+
+
+def bench_env(home: Path = BENCH_HOME) -> dict[str, str]:
+    """The benchmark center's environment: state in var/bench, ports from 45000, RTP 46000-49999."""
+    return {**center_env(home, BENCH_BASE, rtp=BENCH_RTP), **SIPP_PORTS}
+
+
+@contextmanager
+def bench_center(prepare: Callable[[Settings], None] | None = None) -> Iterator[PrivateCenter]:
+    """A fresh private center (Asterisk, agi, ari_app) for a benchmark; stopped and unmounted on exit."""
+    with private_center(bench_env(), prepare=prepare, settings_cls=BenchSettings, progress=progress) as c:
+        yield c
+
+
+# ---- CPU time ----------------------------------------------------------------------------------
+
+
+def process_cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds of a process, all its threads, from /proc/<pid>/stat; None if gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()  # fields[0] is the state (field 3); utime, stime are 14, 15
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def machine_cpu_s() -> tuple[float, float]:
+    """(busy, total) CPU seconds of all cores since boot, from /proc/stat."""
+    values = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values) - idle) / CLK_TCK, sum(values) / CLK_TCK
+
+
+def children_cpu_s() -> float:
+    """CPU seconds of this process's finished (reaped) child processes, such as SIPp runs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass(frozen=True)
+class CpuSample:
+    at: float
+    processes: dict[str, float | None]
+    machine_busy: float
+    machine_total: float
+
+
+@dataclass(frozen=True)
+class CpuUsage:
+    """CPU used between two samples: per named process, and the whole machine's busy share."""
+
+    wall_s: float
+    cpu_s: dict[str, float]  # NaN: the process was gone at one of the samples
+    machine_pct: float  # 100 = every core busy
+
+    def pct(self, name: str) -> float:
+        """CPU % of one core (100 = one core fully busy; 2 cores give at most 200)."""
+        return 100 * self.cpu_s.get(name, math.nan) / self.wall_s
+
+
+class CpuMeter:
+    """Samples the CPU time of named processes (their pids fixed at creation)."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = dict(pids)
+
+    def sample(self) -> CpuSample:
+        busy, total = machine_cpu_s()
+        return CpuSample(time.monotonic(), {n: process_cpu_s(p) for n, p in self.pids.items()}, busy, total)
+
+    @staticmethod
+    def usage(before: CpuSample, after: CpuSample) -> CpuUsage:
+        cpu = {}
+        for name, start in before.processes.items():
+            end = after.processes.get(name)
+            cpu[name] = end - start if start is not None and end is not None else math.nan
+        total = after.machine_total - before.machine_total
+        machine = 100 * (after.machine_busy - before.machine_busy) / total if total > 0 else math.nan
+        return CpuUsage(after.at - before.at, cpu, machine)
+
+
+def center_pids(center: PrivateCenter) -> dict[str, int]:
+    """The processes a benchmark measures: the Asterisk daemon and every started service."""
+    pids = {"asterisk": daemon_pids(center.runtime)[0]}
+    for name, service in center.services.items():
+        pid = service.pid()
+        if pid is not None:
+            pids[name] = pid
+    return pids
+
+
+# ---- the center's state ------------------------------------------------------------------------
+
+
+def active_channels(center: PrivateCenter) -> int:
+    match = re.search(r"(\d+) active channels?", center.cli("core show channels count"))
+    if match is None:
+        raise RuntimeError("cannot read Asterisk's channel count")
+    return int(match.group(1))
+
+
+def drain(center: PrivateCenter, timeout: float = DRAIN_S) -> int:
+    """Wait until Asterisk has no channel; hang up what is left after `timeout`; returns how many were."""
+    if until(lambda: active_channels(center) == 0, timeout, 0.5):
+        return 0
+    left = active_channels(center)
+    logger.warning("%d channels still up %.0f s after the step; hanging them up", left, timeout)
+    center.cli("channel request hangup all")
+    until(lambda: active_channels(center) == 0, 10, 0.5)
+    return left
+
+
+def call_rows(center: PrivateCenter, caller: str) -> dict[str, int]:
+    """Call rows of `caller`: how many per `via` (ari, failopen), and "closed" (ended_at set)."""
+    query = (select(Call.via, func.count(), func.count(Call.ended_at))
+             .where(Call.caller_number == caller).group_by(Call.via))
+    with center.database.session() as session:
+        rows = session.execute(query).all()
+    counts = {str(via): int(n) for via, n, _ in rows}
+    counts["closed"] = sum(int(closed) for _, _, closed in rows)
+    return counts
+
+
+def ari_reconnects(center: PrivateCenter) -> int | None:
+    """ari_app's reconnect counter from its status file (None if it has not written one)."""
+    try:
+        data = json.loads((center.settings.run_dir / "ari_app.json").read_text())
+    except (OSError, ValueError):
+        return None
+    value = data.get("reconnects")
+    return int(value) if value is not None else None
+
+
+# ---- load steps --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadStep:
+    """`rate` calls per second for `seconds` to `number`; each caller hangs up `hold_s` after the answer."""
+
+    flow: str
+    number: str
+    rate: float
+    seconds: float
+    hold_s: float
+    caller: str
+    audio: Path | None = None  # None: callers send no RTP (Asterisk still sends them the prompt)
+
+    @property
+    def calls(self) -> int:
+        return max(1, round(self.rate * self.seconds))
+
+
+def answer_latencies_ms(events: Sequence[SippEvent]) -> list[float]:
+    """INVITE sent -> 200 OK received, per call, from the bench scenario's `invite` and `ok` clock logs."""
+    sent = {e.call_id: float(e.fields[0]) for e in events if e.event == "invite" and e.fields}
+    return [float(e.fields[0]) - sent[e.call_id] for e in events
+            if e.event == "ok" and e.fields and e.call_id in sent]
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100); NaN for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(math.ceil(q / 100 * len(ordered)) - 1, 0)]
+
+
+@dataclass
+class StepResult:
+    """What one load step did: SIPp's counters, answer latencies and the CPU each process used."""
+
+    step: LoadStep
+    sipp: SippResult
+    latencies_ms: list[float]
+    usage: CpuUsage
+    sipp_cpu_s: float
+    left_channels: int
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def attempted(self) -> int:
+        return self.sipp.created
+
+    @property
+    def successful(self) -> int:
+        return self.sipp.successful
+
+    @property
+    def failed(self) -> int:
+        """Planned calls that did not complete: failed, cut short when SIPp was stopped, or never placed."""
+        return max(self.step.calls - self.successful, 0)
+
+    def p(self, q: float) -> float:
+        return percentile(self.latencies_ms, q)
+
+    def cpu_ms_per_call(self, name: str) -> float:
+        return 1000 * self.usage.cpu_s.get(name, math.nan) / self.attempted if self.attempted else math.nan
+
+
+def run_step(center: PrivateCenter, meter: CpuMeter, step: LoadStep, drain_s: float = DRAIN_S) -> StepResult:
+    """Place the step's calls with one SIPp instance, wait for them and for Asterisk to be idle again.
+
+    CPU is measured from just before SIPp starts until Asterisk has no channel left, so the work of the
+    last hang-ups (StasisEnd, hang-up handler, call row closed) is counted too.
+    """
+    progress(f"{step.flow}: {step.calls} calls at {step.rate:g}/s, hold {step.hold_s:g} s")
+    children = children_cpu_s()
+    before = meter.sample()
+    proc = start_call(center.settings, caller=step.caller, to=step.number, calls=step.calls, rate=step.rate,
+                      hold_s=step.hold_s, delay_s=0.0, scenario=SCENARIO, audio=step.audio)
+    sipp = proc.wait()
+    sipp_cpu = children_cpu_s() - children
+    left = drain(center, drain_s)
+    usage = meter.usage(before, meter.sample())
+    if not sipp.ok:
+        progress(sipp.summary() + f" (SIPp files kept in {sipp.workdir})")
+    return StepResult(step, sipp, answer_latencies_ms(sipp.events), usage, sipp_cpu, left)
+
+
+# ---- output ------------------------------------------------------------------------------------
+
+
+def fmt(value: object, digits: int = 0) -> str:
+    """A table cell: floats rounded to `digits`, NaN and None as "-"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A GitHub-flavoured markdown table; every column but the first is right-aligned."""
+    cells = [[str(h) for h in headers], *[[fmt(c) for c in row] for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    rule = ["-" * widths[0]] + ["-" * (w - 1) + ":" for w in widths[1:]]
+
+    def line(row: Sequence[str]) -> str:
+        padded = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]
+        return "| " + " | ".join(padded) + " |"
+
+    return "\n".join([line(cells[0]), line(rule), *[line(r) for r in cells[1:]]])
