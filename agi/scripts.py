@@ -7,7 +7,7 @@ import logging
 
 from agi.server import AgiRequest, Handler
 from hotline import vocabulary as v
-from hotline.services.calls import CallNotFound
+from hotline.services.calls import CallEntry, CallNotFound
 from hotline.services.callstore import CallStore, host_recording_path
 from hotline.settings import Settings
 
@@ -33,14 +33,16 @@ class CallHooks:
     async def call_register(self, req: AgiRequest) -> None:
         """ari_app is not connected: create the call row here and give the dialplan its id and queue."""
         dialed = await req.get_variable(v.VAR_DIALED)
-        new = await self.store.register(
-            channel_id=req.uniqueid,
-            linked_id=req.uniqueid,
-            caller=req.headers.get("agi_callerid"),
-            dialed=dialed or req.headers.get("agi_dnid"),
-            via=v.VIA_FAILOPEN,
-            queue=self.settings.default_queue,
+        caller = req.headers.get("agi_callerid")
+        entry = CallEntry(
+            req.uniqueid,
+            req.uniqueid,
+            caller,
+            dialed or req.headers.get("agi_dnid"),
+            v.VIA_FAILOPEN,
+            self.settings.default_queue,
         )
+        new = await self.store.register(entry)
         await req.set_variable(f"__{v.VAR_CALL_ID}", new.uid)
         await req.set_variable(v.VAR_QUEUE, new.queue)
         logger.warning("call %s: registered through fail-open (ari_app not connected)", new.uid)

@@ -8,6 +8,7 @@ from ari_app.callstate import CallState
 from ari_app.context import AppContext
 from ari_app.inbound.services import choose_queue
 from hotline import vocabulary as v
+from hotline.services.calls import CallEntry
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +32,7 @@ async def inbound(ctx: AppContext, state: CallState) -> None:
     await ari.answer(ch)
     queue = choose_queue(ctx.settings, state.caller, state.dialed)
     new = await ctx.store.register(
-        channel_id=ch,
-        linked_id=state.linked_id,
-        caller=state.caller,
-        dialed=state.dialed,
-        via=v.VIA_ARI,
-        queue=queue,
+        CallEntry(ch, state.linked_id, state.caller, state.dialed, v.VIA_ARI, queue)
     )
     state.uid = new.uid
     logger.info("call %s: channel %s from %s entered, queue %s", new.uid, ch, state.caller, queue)

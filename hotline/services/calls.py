@@ -31,33 +31,36 @@ class NewCall:
     queue: str
 
 
-def register_call(
-    session: Session,
-    *,
-    channel_id: str,
-    linked_id: str | None,
-    caller: str | None,
-    dialed: str | None,
-    via: str,
-    queue: str,
-) -> NewCall:
+@dataclass(frozen=True)
+class CallEntry:
+    """What is known of a call when it enters the center (caller and dialed number unfiltered)."""
+
+    channel_id: str
+    linked_id: str | None
+    caller: str | None
+    dialed: str | None
+    via: str
+    queue: str
+
+
+def register_call(session: Session, entry: CallEntry) -> NewCall:
     """Create the call row when a call enters the center; returns its uid and queue."""
     call = Call(
         uid=new_call_uid(),
-        channel_id=channel_id,
-        linked_id=linked_id,
-        caller_number=clean_number(caller),
-        dialed_number=clean_number(dialed),
-        via=via,
-        queue_name=queue,
+        channel_id=entry.channel_id,
+        linked_id=entry.linked_id,
+        caller_number=clean_number(entry.caller),
+        dialed_number=clean_number(entry.dialed),
+        via=entry.via,
+        queue_name=entry.queue,
         disposition=v.DISP_ACTIVE,
         entered_at=utcnow(),
     )
-    county = session.scalar(select(County).where(County.code == queue))
+    county = session.scalar(select(County).where(County.code == entry.queue))
     call.county_id = county.id if county else None
     session.add(call)
     session.flush()
-    return NewCall(call.uid, queue)
+    return NewCall(call.uid, entry.queue)
 
 
 def get_call(session: Session, uid: str) -> Call:

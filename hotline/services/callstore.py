@@ -19,27 +19,10 @@ class CallStore:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    async def register(
-        self,
-        *,
-        channel_id: str,
-        linked_id: str | None,
-        caller: str | None,
-        dialed: str | None,
-        via: str,
-        queue: str,
-    ) -> calls.NewCall:
+    async def register(self, entry: calls.CallEntry) -> calls.NewCall:
         def work() -> calls.NewCall:
             with self.database.session() as session:
-                return calls.register_call(
-                    session,
-                    channel_id=channel_id,
-                    linked_id=linked_id,
-                    caller=caller,
-                    dialed=dialed,
-                    via=via,
-                    queue=queue,
-                )
+                return calls.register_call(session, entry)
 
         return await asyncio.to_thread(work)
 

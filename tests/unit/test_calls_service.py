@@ -22,15 +22,8 @@ def db(database: Database) -> Database:
 
 def _register(db: Database, caller: str | None = "13800138001") -> str:
     with db.session() as session:
-        return calls.register_call(
-            session,
-            channel_id="1700000000.1",
-            linked_id="1700000000.1",
-            caller=caller,
-            dialed="10109366",
-            via=v.VIA_ARI,
-            queue="futian",
-        ).uid
+        entry = calls.CallEntry("1700000000.1", "1700000000.1", caller, "10109366", v.VIA_ARI, "futian")
+        return calls.register_call(session, entry).uid
 
 
 def test_a_call_goes_from_entered_to_answered_to_ended_with_its_recording(db: Database) -> None:
