@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     language: str = "zh"
     timezone: str = "Asia/Shanghai"
     welcome_prompt: str = "welcome"
+    # The IVR flow new calls run (its newest loaded version); empty: welcome, then the county queue.
+    ivr_flow: str = "main"
+    # A fixed start for the center's clock (ISO 8601, e.g. 2026-10-01T10:00:00+08:00) for trying
+    # business hours and holidays; it then runs on from there. Empty: the real time.
+    clock: str = ""
 
     asterisk_mode: Literal["auto", "system", "chroot"] = "auto"
     debian_mirror: str = "http://deb.debian.org/debian"

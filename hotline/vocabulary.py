@@ -51,3 +51,15 @@ def playback_id(call_uid: str, name: str) -> str:
 def queue_name(county_code: str) -> str:
     """The app_queue name of a county's intake queue."""
     return county_code
+
+# Localized routing (属地化): why a call went to its county, in the order they are tried
+REASON_DID = "did"  # the dialled number is a county's own number
+REASON_MEMBER = "member"  # a known member's registered county
+REASON_PREFIX = "prefix"  # the caller number's fixed-line or mobile prefix (county prefix table)
+REASON_GEO = "geo"  # phonenumbers' geocoding of the caller number names a county's place
+REASON_CHOICE = "choice"  # the caller chose a district in the IVR
+REASON_DEFAULT = "default"  # nothing decided (no choice made): the city center
+REASON_ASK = "ask"  # a decision not final yet: the IVR must ask the caller
+
+# Languages the IVR speaks (Asterisk language codes)
+LANGUAGES = ("zh", "en")

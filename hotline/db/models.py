@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db.base import Base, UTCDateTime, utcnow
@@ -21,6 +21,41 @@ class County(Base):
     name_en: Mapped[str] = mapped_column(String(64))
     area_code: Mapped[str | None] = mapped_column(String(8))
     is_center: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Business hours: which days (workdays | daily | always, see hotline.routing.hours) and the
+    # local opening and closing time ("08:00"); the queue a waiting caller overflows to, and when.
+    hours_days: Mapped[str] = mapped_column(String(16), default="always")
+    hours_open: Mapped[str | None] = mapped_column(String(5))
+    hours_close: Mapped[str | None] = mapped_column(String(5))
+    overflow_queue: Mapped[str | None] = mapped_column(String(48))
+    overflow_wait: Mapped[int | None] = mapped_column(Integer)
+    # Digit the IVR's district menu uses for this county (None: not offered)
+    menu_digit: Mapped[str | None] = mapped_column(String(1))
+
+
+class CountyDid(Base):
+    """A number dialled into the center that belongs to one county (its own DID)."""
+
+    __tablename__ = "county_dids"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("counties.id", ondelete="CASCADE"), index=True)
+
+    county: Mapped[County] = relationship()
+
+
+class CountyPrefix(Base):
+    """A caller-number prefix (national form, fixed line with its 0, or mobile segment) of a county.
+    The longest matching prefix wins."""
+
+    __tablename__ = "county_prefixes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))  # fixed | mobile
+    county_id: Mapped[int] = mapped_column(ForeignKey("counties.id", ondelete="CASCADE"), index=True)
+
+    county: Mapped[County] = relationship()
 
 
 class ServiceCategory(Base):
@@ -46,6 +81,8 @@ class Queue(Base):
     strategy: Mapped[str] = mapped_column(String(16), default="rrmemory")
     ring_timeout: Mapped[int] = mapped_column(Integer, default=15)
     wrapup_time: Mapped[int] = mapped_column(Integer, default=0)
+    # Skill group this queue serves within its county (None: the county's general intake queue)
+    skill: Mapped[str | None] = mapped_column(String(32))
 
     county: Mapped[County | None] = relationship()
 
@@ -117,6 +154,15 @@ class Call(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     disposition: Mapped[str] = mapped_column(String(16), default="active")
     hangup_cause: Mapped[str | None] = mapped_column(String(32))
+    # Localized routing: why the call went to its county (did | member | prefix | geo | choice | default)
+    routing_reason: Mapped[str | None] = mapped_column(String(16))
+    routing_detail: Mapped[str | None] = mapped_column(String(255))
+    # What the IVR learnt: language, category, urgency, and the path (nodes, digits) as a JSON list
+    language: Mapped[str | None] = mapped_column(String(8))
+    category_code: Mapped[str | None] = mapped_column(String(48))
+    urgency: Mapped[str | None] = mapped_column(String(16))
+    flow_version: Mapped[int | None] = mapped_column(Integer)
+    ivr_path: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
 
     county: Mapped[County | None] = relationship()
     agent: Mapped[Agent | None] = relationship()
@@ -138,3 +184,51 @@ class Recording(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     call: Mapped[Call] = relationship(back_populates="recordings")
+
+
+class IvrFlow(Base):
+    """One loaded version of an IVR flow; the newest version of a name is the one new calls run."""
+
+    __tablename__ = "ivr_flows"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(48))
+    version: Mapped[int] = mapped_column(Integer)
+    definition: Mapped[dict[str, object]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PendingMessage(Base):
+    """A voice message a caller left in the IVR: a pending item for the next agent of its queue."""
+
+    __tablename__ = "pending_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    county_id: Mapped[int | None] = mapped_column(ForeignKey("counties.id"))
+    queue_name: Mapped[str | None] = mapped_column(String(48))
+    path: Mapped[str] = mapped_column(Text)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | taken | done
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Ticket(Base):
+    """A ticket (工单); the console issue adds its workflow. The IVR reads back its status."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)  # 20261122-0001
+    type: Mapped[str] = mapped_column(String(16))  # consultation | service | complaint | suggestion
+    status: Mapped[str] = mapped_column(String(24))
+    county_id: Mapped[int | None] = mapped_column(ForeignKey("counties.id"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))
+    category_code: Mapped[str | None] = mapped_column(String(48))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
