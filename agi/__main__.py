@@ -11,6 +11,7 @@ from agi.server import FastAgiServer
 from hotline import logs
 from hotline.asterisk.runtime import AsteriskRuntime
 from hotline.db.session import Database
+from hotline.routing.service import Router
 from hotline.services.callstore import CallStore
 from hotline.settings import get_settings
 
@@ -20,7 +21,10 @@ logger = logging.getLogger("agi")
 async def _main() -> None:
     settings = get_settings()
     database = Database(settings.db_url)
-    hooks = CallHooks(settings, CallStore(database), AsteriskRuntime.from_settings(settings).recordings_inner)
+    hooks = CallHooks(
+        settings, CallStore(database), AsteriskRuntime.from_settings(settings).recordings_inner,
+        Router(database, settings),
+    )  # fmt: skip
     server = FastAgiServer(settings.bind_host, settings.agi_port, hooks.routes())
     await server.start()
     logger.info("FastAGI listening on %s:%s", settings.bind_host, server.port)

@@ -7,6 +7,7 @@ import logging
 
 from agi.server import AgiRequest, Handler
 from hotline import vocabulary as v
+from hotline.routing.service import Router
 from hotline.services.calls import CallEntry, CallNotFound
 from hotline.services.callstore import CallStore, host_recording_path
 from hotline.settings import Settings
@@ -17,9 +18,10 @@ logger = logging.getLogger(__name__)
 class CallHooks:
     """call_register (fail-open entry), call_connected (agent answered), call_ended (hang-up)."""
 
-    def __init__(self, settings: Settings, store: CallStore, recordings_inner: str) -> None:
+    def __init__(self, settings: Settings, store: CallStore, recordings_inner: str, router: Router) -> None:
         self.settings = settings
         self.store = store
+        self.router = router
         self.recordings_inner = recordings_inner
         self.background: set[asyncio.Task[object]] = set()
 
@@ -31,21 +33,30 @@ class CallHooks:
         }
 
     async def call_register(self, req: AgiRequest) -> None:
-        """ari_app is not connected: create the call row here and give the dialplan its id and queue."""
-        dialed = await req.get_variable(v.VAR_DIALED)
+        """ari_app is not connected: decide the county (the same routing code ari_app runs), create
+        the call row and give the dialplan its id, queue and overflow."""
+        dialed = await req.get_variable(v.VAR_DIALED) or req.headers.get("agi_dnid")
         caller = req.headers.get("agi_callerid")
+        queue, county, reason, detail = self.settings.default_queue, None, v.REASON_DEFAULT, "routing failed"
+        overflow: tuple[str | None, int | None] = (None, None)
+        try:
+            decision = await self.router.decide(caller, dialed)
+            queue, county, detail = decision.queue, decision.county, decision.detail
+            reason = v.REASON_DEFAULT if decision.reason == v.REASON_ASK else decision.reason
+            overflow = (decision.overflow_queue, decision.overflow_wait)
+        except Exception:  # the caller still reaches a person: the city queue
+            logger.exception("channel %s: routing failed in fail-open; city queue", req.channel)
         entry = CallEntry(
-            req.uniqueid,
-            req.uniqueid,
-            caller,
-            dialed or req.headers.get("agi_dnid"),
-            v.VIA_FAILOPEN,
-            self.settings.default_queue,
-        )
+            req.uniqueid, req.uniqueid, caller, dialed, v.VIA_FAILOPEN, queue,
+            county=county, reason=reason, detail=detail,
+        )  # fmt: skip
         new = await self.store.register(entry)
         await req.set_variable(f"__{v.VAR_CALL_ID}", new.uid)
         await req.set_variable(v.VAR_QUEUE, new.queue)
-        logger.warning("call %s: registered through fail-open (ari_app not connected)", new.uid)
+        if overflow[0] and overflow[1]:
+            await req.set_variable(v.VAR_OVERFLOW_QUEUE, overflow[0])
+            await req.set_variable(v.VAR_OVERFLOW_WAIT, str(overflow[1]))
+        logger.warning("call %s: registered through fail-open (ari_app not connected): %s", new.uid, detail)
 
     async def call_connected(self, req: AgiRequest) -> None:
         uid, endpoint = (req.argv + ["", ""])[:2]

@@ -225,7 +225,9 @@ class FastAgiServer:
         except TimeoutError:
             logger.warning(
                 "AGI %s: no complete header block within %.1f s (%d lines); closing",
-                peer, self._header_timeout, len(headers),
+                peer,
+                self._header_timeout,
+                len(headers),
             )
         except ValueError:
             logger.warning("AGI %s: header line over %d bytes; closing", peer, _LINE_LIMIT)
@@ -258,6 +260,10 @@ class FastAgiServer:
                 return None
             headers[item[0]] = item[1]
             if size > self._max_header_bytes or len(headers) > _MAX_HEADERS:
-                logger.warning("AGI %s: header block over %d bytes or %d lines; closing",
-                               peer, self._max_header_bytes, _MAX_HEADERS)
+                logger.warning(
+                    "AGI %s: header block over %d bytes or %d lines; closing",
+                    peer,
+                    self._max_header_bytes,
+                    _MAX_HEADERS,
+                )
                 return None

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from pathlib import Path
 
 from ari_app.app import HotlineApp
+from ari_app.context import spool_recordings_dir
 from hotline import logs
-from hotline.settings import get_settings
+from hotline.settings import Settings, get_settings
 
 
-async def _main() -> None:
-    app = HotlineApp(get_settings())
+async def _main(settings: Settings, spool: Path) -> None:
+    app = HotlineApp(settings, spool)
     task = asyncio.current_task()
     assert task is not None
     loop = asyncio.get_running_loop()
@@ -26,7 +28,8 @@ async def _main() -> None:
 
 def main() -> None:
     logs.configure()
-    asyncio.run(_main())
+    settings = get_settings()
+    asyncio.run(_main(settings, spool_recordings_dir(settings)))
 
 
 if __name__ == "__main__":

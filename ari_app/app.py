@@ -8,15 +8,18 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from ari_app.callstate import CallerGone, CallState
 from ari_app.client import AriClient
-from ari_app.context import AppContext
+from ari_app.context import AppContext, spool_recordings_dir
 from ari_app.errors import AriConflict, AriError, AriNotFound
 from ari_app.inbound.stasis import inbound
 from hotline import vocabulary as v
 from hotline.db.session import Database
+from hotline.ivr.store import FlowCache
+from hotline.routing.service import Router
 from hotline.secrets import SecretStore
 from hotline.services.callstore import CallStore
 from hotline.settings import Settings
@@ -36,20 +39,22 @@ EVENT_TYPES = [
     "ChannelHangupRequest",
     "PlaybackFinished",
     "ChannelDtmfReceived",
+    "RecordingFinished",
+    "RecordingFailed",
 ]
 
 
 def _channel_of(event: dict[str, Any]) -> str | None:
     if "channel" in event:
         return str(event["channel"].get("id"))
-    target = event.get("playback", {}).get("target_uri", "")
+    target = (event.get("playback") or event.get("recording") or {}).get("target_uri", "")
     return target.split(":", 1)[1] if target.startswith("channel:") else None
 
 
 class HotlineApp:
     """One TaskGroup; one task and one CallState per call in Stasis."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, spool_recordings: Path | None = None) -> None:
         self.settings = settings
         self.database = Database(settings.db_url)
         self.ari = AriClient(
@@ -61,7 +66,14 @@ class HotlineApp:
             on_connect=self.on_connect,
             event_types=EVENT_TYPES,
         )
-        self.ctx = AppContext(self.ari, CallStore(self.database), settings)
+        self.ctx = AppContext(
+            self.ari,
+            CallStore(self.database),
+            settings,
+            Router(self.database, settings),
+            FlowCache(self.database),
+            spool_recordings or spool_recordings_dir(settings),
+        )
         self.calls: dict[str, CallState] = {}
         self._tg: asyncio.TaskGroup | None = None
         self.status_path = settings.run_dir / "ari_app.json"

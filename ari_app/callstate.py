@@ -7,10 +7,12 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from hotline.ivr.ports import IvrHangup
+
 logger = logging.getLogger(__name__)
 
 
-class CallerGone(Exception):
+class CallerGone(IvrHangup):
     """The channel hung up or left Stasis while the flow was waiting."""
 
 
@@ -25,6 +27,11 @@ class CallState:
     gone: asyncio.Event = field(default_factory=asyncio.Event)
     playbacks: dict[str, asyncio.Event] = field(default_factory=dict)
     dtmf: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
+    # live recording name -> (done, "finished" | "failed")
+    recordings: dict[str, asyncio.Event] = field(default_factory=dict)
+    recording_results: dict[str, str] = field(default_factory=dict)
+    digit_arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    _seq: int = 0
 
     @classmethod
     def from_stasis_start(cls, event: dict[str, Any]) -> CallState:
@@ -61,24 +68,63 @@ class CallState:
 
     def on_ChannelDtmfReceived(self, event: dict[str, Any]) -> None:
         self.dtmf.put_nowait(str(event.get("digit", "")))
+        self.digit_arrived.set()
+
+    def on_RecordingFinished(self, event: dict[str, Any]) -> None:
+        self._recording_done(event, "finished")
+
+    def on_RecordingFailed(self, event: dict[str, Any]) -> None:
+        self._recording_done(event, "failed")
+
+    def _recording_done(self, event: dict[str, Any], result: str) -> None:
+        name = str(event.get("recording", {}).get("name", ""))
+        done = self.recordings.get(name)
+        if done is not None:
+            self.recording_results[name] = result
+            done.set()
 
     # ---- waits (called from the call's own task) ----
+    def next_seq(self) -> int:
+        """A per-call sequence number for deterministic ARI object ids (playbacks, recordings)."""
+        self._seq += 1
+        return self._seq
+
+    def take_digit(self) -> str | None:
+        """A digit pressed and not consumed yet, if any."""
+        try:
+            digit = self.dtmf.get_nowait()
+        except asyncio.QueueEmpty:
+            self.digit_arrived.clear()
+            return None
+        if self.dtmf.empty():
+            self.digit_arrived.clear()
+        return digit
+
+    def expect_recording(self, name: str) -> asyncio.Event:
+        done = asyncio.Event()
+        self.recordings[name] = done
+        return done
+
     def expect_playback(self, playback_id: str) -> asyncio.Event:
         done = asyncio.Event()
         self.playbacks[playback_id] = done
         return done
 
-    async def wait(self, done: asyncio.Event, timeout: float) -> bool:
-        """Wait for `done`; raise CallerGone if the channel goes first; False on timeout."""
+    async def wait(self, done: asyncio.Event, timeout: float, *also: asyncio.Event) -> bool:
+        """Wait for `done` (or any of `also`); raise CallerGone if the channel goes first; False on
+        timeout."""
+        events = (done, *also)
         if self.gone.is_set():
             raise CallerGone(self.channel_id)
-        waiters = {asyncio.create_task(done.wait()), asyncio.create_task(self.gone.wait())}
+        if any(e.is_set() for e in events):
+            return True
+        waiters = {asyncio.create_task(e.wait()) for e in (*events, self.gone)}
         try:
-            finished, _ = await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for task in waiters:
                 task.cancel()
-        if done.is_set():
+        if any(e.is_set() for e in events):
             return True
         if self.gone.is_set():
             raise CallerGone(self.channel_id)

@@ -177,8 +177,11 @@ def drain(center: PrivateCenter, timeout: float = DRAIN_S) -> int:
 
 def call_rows(center: PrivateCenter, caller: str) -> dict[str, int]:
     """Call rows of `caller`: how many per `via` (ari, failopen), and "closed" (ended_at set)."""
-    query = (select(Call.via, func.count(), func.count(Call.ended_at))
-             .where(Call.caller_number == caller).group_by(Call.via))
+    query = (
+        select(Call.via, func.count(), func.count(Call.ended_at))
+        .where(Call.caller_number == caller)
+        .group_by(Call.via)
+    )
     with center.database.session() as session:
         rows = session.execute(query).all()
     counts = {str(via): int(n) for via, n, _ in rows}
@@ -219,8 +222,11 @@ class LoadStep:
 def answer_latencies_ms(events: Sequence[SippEvent]) -> list[float]:
     """INVITE sent -> 200 OK received, per call, from the bench scenario's `invite` and `ok` clock logs."""
     sent = {e.call_id: float(e.fields[0]) for e in events if e.event == "invite" and e.fields}
-    return [float(e.fields[0]) - sent[e.call_id] for e in events
-            if e.event == "ok" and e.fields and e.call_id in sent]
+    return [
+        float(e.fields[0]) - sent[e.call_id]
+        for e in events
+        if e.event == "ok" and e.fields and e.call_id in sent
+    ]
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -272,8 +278,17 @@ def run_step(center: PrivateCenter, meter: CpuMeter, step: LoadStep, drain_s: fl
     progress(f"{step.flow}: {step.calls} calls at {step.rate:g}/s, hold {step.hold_s:g} s")
     children = children_cpu_s()
     before = meter.sample()
-    proc = start_call(center.settings, caller=step.caller, to=step.number, calls=step.calls, rate=step.rate,
-                      hold_s=step.hold_s, delay_s=0.0, scenario=SCENARIO, audio=step.audio)
+    proc = start_call(
+        center.settings,
+        caller=step.caller,
+        to=step.number,
+        calls=step.calls,
+        rate=step.rate,
+        hold_s=step.hold_s,
+        delay_s=0.0,
+        scenario=SCENARIO,
+        audio=step.audio,
+    )
     sipp = proc.wait()
     sipp_cpu = children_cpu_s() - children
     left = drain(center, drain_s)

@@ -47,23 +47,42 @@ logger = logging.getLogger(__name__)
 BASELINE_NUMBER = "10109399"
 FLOWS = ("dialplan", "ari")
 COLLAPSED = 0.5  # a flow whose step failed more than this share of calls is not pushed harder
-HEADERS = ["flow", "rate/s", "calls", "ok", "failed", "200 p50 ms", "200 p95 ms", "Asterisk %", "ari_app %",
-           "agi %", "SIPp %", "machine %", "Asterisk ms/call", "ari_app ms/call", "agi ms/call",
-           "rows ari/failopen/closed", "ARI reconnects", "left"]
+HEADERS = [
+    "flow",
+    "rate/s",
+    "calls",
+    "ok",
+    "failed",
+    "200 p50 ms",
+    "200 p95 ms",
+    "Asterisk %",
+    "ari_app %",
+    "agi %",
+    "SIPp %",
+    "machine %",
+    "Asterisk ms/call",
+    "ari_app ms/call",
+    "agi ms/call",
+    "rows ari/failopen/closed",
+    "ARI reconnects",
+    "left",
+]
 
 
 def baseline_block(number: str, prompt: str) -> str:
     """Dialplan appended to extensions.conf: `number` from the carrier plays the prompt, no ARI or AGI."""
-    return "\n".join([
-        "",
-        "; ---- benchmark only (benchmarks/inbound.py): the pure-dialplan baseline, no ARI, AGI or database.",
-        "; Asterisk merges this second section into the context of the same name above.",
-        "[{{ v.CTX_FROM_CARRIER }}]",
-        f"exten => {number},1,Answer()",
-        f" same => n,Playback(hotline/{prompt})",
-        " same => n,Hangup()",
-        "",
-    ])
+    return "\n".join(
+        [
+            "",
+            "; ---- benchmark only (benchmarks/inbound.py): the pure-dialplan baseline, no ARI, AGI or database.",
+            "; Asterisk merges this second section into the context of the same name above.",
+            "[{{ v.CTX_FROM_CARRIER }}]",
+            f"exten => {number},1,Answer()",
+            f" same => n,Playback(hotline/{prompt})",
+            " same => n,Hangup()",
+            "",
+        ]
+    )
 
 
 def write_site_templates(settings: Settings) -> None:
@@ -104,8 +123,14 @@ def measure(center: PrivateCenter, meter: CpuMeter, step: LoadStep) -> StepResul
     result.extra["rows"] = rows
     after = ari_reconnects(center)
     result.extra["reconnects"] = after - reconnects if after is not None and reconnects is not None else None
-    result.extra["clean"] = result.failed == 0 and result.left_channels == 0 and (step.flow != "ari" or (
-        rows.get(v.VIA_FAILOPEN, 0) == 0 and rows.get(v.VIA_ARI, 0) == rows["closed"] == step.calls))
+    result.extra["clean"] = (
+        result.failed == 0
+        and result.left_channels == 0
+        and (
+            step.flow != "ari"
+            or (rows.get(v.VIA_FAILOPEN, 0) == 0 and rows.get(v.VIA_ARI, 0) == rows["closed"] == step.calls)
+        )
+    )
     return result
 
 
@@ -122,8 +147,9 @@ def run_all(center: PrivateCenter, args: argparse.Namespace) -> list[StepResult]
             if flow in given_up:
                 continue
             caller = f"139{index:04d}{FLOWS.index(flow):04d}"
-            result = measure(center, meter, LoadStep(flow, numbers[flow], rate, args.step_seconds,
-                                                     args.hold, caller))
+            result = measure(
+                center, meter, LoadStep(flow, numbers[flow], rate, args.step_seconds, args.hold, caller)
+            )
             results.append(result)
             if result.failed > COLLAPSED * result.step.calls:
                 progress(f"{flow}: {result.failed} of {result.step.calls} calls failed; no higher rate")
@@ -138,11 +164,23 @@ def row(result: StepResult) -> list[object]:
     counts = [rows.get(v.VIA_ARI, 0), rows.get(v.VIA_FAILOPEN, 0), rows.get("closed", 0)]
     row_text = "/".join(map(str, counts)) if ari else "-"
     return [
-        result.step.flow, fmt(result.step.rate), result.attempted, result.successful, result.failed,
-        fmt(result.p(50)), fmt(result.p(95)), fmt(usage.pct("asterisk")), fmt(usage.pct("ari_app")),
-        fmt(usage.pct("agi")), fmt(100 * result.sipp_cpu_s / usage.wall_s), fmt(usage.machine_pct),
-        fmt(result.cpu_ms_per_call("asterisk"), 2), fmt(result.cpu_ms_per_call("ari_app"), 2),
-        fmt(result.cpu_ms_per_call("agi"), 2), row_text, fmt(result.extra.get("reconnects") if ari else None),
+        result.step.flow,
+        fmt(result.step.rate),
+        result.attempted,
+        result.successful,
+        result.failed,
+        fmt(result.p(50)),
+        fmt(result.p(95)),
+        fmt(usage.pct("asterisk")),
+        fmt(usage.pct("ari_app")),
+        fmt(usage.pct("agi")),
+        fmt(100 * result.sipp_cpu_s / usage.wall_s),
+        fmt(usage.machine_pct),
+        fmt(result.cpu_ms_per_call("asterisk"), 2),
+        fmt(result.cpu_ms_per_call("ari_app"), 2),
+        fmt(result.cpu_ms_per_call("agi"), 2),
+        row_text,
+        fmt(result.extra.get("reconnects") if ari else None),
         result.left_channels,
     ]
 
@@ -165,8 +203,9 @@ def summary(results: Sequence[StepResult], flows: Sequence[str], max_p95_ms: flo
     lines = []
     for flow in flows:
         clean, fast = (_rate(best_rate(results, flow, bound)) for bound in (math.inf, max_p95_ms))
-        lines.append(f"- {flow}: {clean} with no failure; "
-                     f"{fast} with no failure and 200 OK p95 <= {max_p95_ms:g} ms")
+        lines.append(
+            f"- {flow}: {clean} with no failure; {fast} with no failure and 200 OK p95 <= {max_p95_ms:g} ms"
+        )
     return lines
 
 
@@ -175,8 +214,10 @@ def machine_line(center: PrivateCenter) -> str:
     models = [x.split(":", 1)[1].strip() for x in cpuinfo if x.startswith("model name")]
     model = models[0] if models else platform.machine()
     sipp = subprocess.run(["sipp", "-v"], capture_output=True, text=True).stdout.strip().split("\n")[0]
-    return (f"{os.cpu_count()} cores ({model}), Asterisk {center.runtime.version()}, {sipp.strip()}, "
-            f"database {center.settings.db_url.split(':', 1)[0]}")
+    return (
+        f"{os.cpu_count()} cores ({model}), Asterisk {center.runtime.version()}, {sipp.strip()}, "
+        f"database {center.settings.db_url.split(':', 1)[0]}"
+    )
 
 
 def report(results: Sequence[StepResult], args: argparse.Namespace, started: datetime, machine: str) -> str:

@@ -137,6 +137,8 @@ class ConfigInput:
     ami_secret: str
     agents: list[AgentAccount] = field(default_factory=list)
     queues: list[QueueConf] = field(default_factory=list)
+    dids: list[str] = field(default_factory=list)  # counties' own numbers (routing data)
+    carrier_contact: str = "sip:127.0.0.2:5060"  # SIP URI of the carrier for outgoing calls
 
 
 def _common(data: ConfigInput) -> dict[str, Any]:

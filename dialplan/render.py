@@ -11,7 +11,7 @@ import jinja2
 from sqlalchemy import select
 
 from dialplan.generators import GENERATORS, AgentAccount, ConfigInput, QueueConf, context_for
-from hotline.db.models import Agent, Queue
+from hotline.db.models import Agent, CountyDid, Queue
 from hotline.db.session import Database
 from hotline.secrets import SecretStore
 from hotline.settings import Settings
@@ -58,6 +58,7 @@ def collect(settings: Settings, runtime: AsteriskRuntime) -> ConfigInput:
                 QueueConf(q.name, q.strategy, q.ring_timeout, q.wrapup_time)
                 for q in session.scalars(select(Queue).order_by(Queue.name))
             ]
+            dids = list(session.scalars(select(CountyDid.number).order_by(CountyDid.number)))
     finally:
         database.dispose()
     return ConfigInput(
@@ -80,6 +81,8 @@ def collect(settings: Settings, runtime: AsteriskRuntime) -> ConfigInput:
         ami_secret=store.ami_secret(),
         agents=agents,
         queues=queues,
+        dids=[d for d in dids if d not in settings.hotline_numbers],
+        carrier_contact=settings.carrier_contact or f"sip:{settings.carrier_addresses[0]}:5060",
     )
 
 
@@ -113,3 +116,21 @@ def render_all(settings: Settings, runtime: AsteriskRuntime | None = None) -> Pa
     write_files(files, runtime.etc_dir)
     logger.info("rendered %d files into %s", len(files), runtime.etc_dir)
     return runtime.etc_dir
+
+
+# What to reload after a re-render, so a running Asterisk takes data changes (DIDs, queues) at once
+RELOADS = ("dialplan reload", "module reload app_queue.so", "module reload res_pjsip.so")
+
+
+def apply_to_running(settings: Settings) -> bool:
+    """Re-render the configuration and, if Asterisk is running, reload what data changes touch.
+    Returns True when a running Asterisk was reloaded."""
+    from hotline.asterisk.runtime import AsteriskRuntime
+
+    runtime = AsteriskRuntime.from_settings(settings)
+    render_all(settings, runtime)
+    if not runtime.status().running:
+        return False
+    for command in RELOADS:
+        runtime.cli(command)
+    return True

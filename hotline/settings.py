@@ -45,6 +45,8 @@ class Settings(BaseSettings):
 
     hotline_numbers: Annotated[list[str], NoDecode] = ["10109366"]
     carrier_addresses: Annotated[list[str], NoDecode] = ["127.0.0.2"]
+    # SIP URI calls out through the carrier go to (IVR transfers); default: first carrier address, 5060
+    carrier_contact: str = ""
     default_queue: str = "city"
     ari_app: str = "hotline"
     language: str = "zh"

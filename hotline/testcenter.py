@@ -81,7 +81,10 @@ class PrivateCenter:
         """Run the `hotline` command line as a user would (same environment)."""
         return subprocess.run(
             [sys.executable, "-m", "hotline", *args],
-            capture_output=True, text=True, timeout=timeout, env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, **self.env},
         )
 
     def cli(self, command: str) -> str:

@@ -11,6 +11,10 @@ VAR_VIA = "HOTLINE_VIA"
 VAR_AGENT = "HOTLINE_AGENT"
 VAR_RECORDING = "HOTLINE_RECORDING"
 VAR_MIXMON_ID = "HOTLINE_MIXMON_ID"
+VAR_COUNTY = "HOTLINE_COUNTY"
+VAR_OVERFLOW_QUEUE = "HOTLINE_OVERFLOW_QUEUE"
+VAR_OVERFLOW_WAIT = "HOTLINE_OVERFLOW_WAIT"
+VAR_TRANSFER_TO = "HOTLINE_TRANSFER_TO"
 
 # Dialplan contexts
 CTX_FROM_CARRIER = "from-carrier"
@@ -20,6 +24,7 @@ CTX_ACD = "hotline-acd"
 CTX_FAILOPEN = "hotline-failopen"
 CTX_AGENT_CONNECT = "hotline-agent-connect"
 CTX_HANGUP = "hotline-hangup"
+CTX_TRANSFER = "hotline-transfer"
 
 # Stasis arguments: the first one names the feature (ari_app routes on it)
 FEATURE_INBOUND = "inbound"
@@ -51,6 +56,7 @@ def playback_id(call_uid: str, name: str) -> str:
 def queue_name(county_code: str) -> str:
     """The app_queue name of a county's intake queue."""
     return county_code
+
 
 # Localized routing (属地化): why a call went to its county, in the order they are tried
 REASON_DID = "did"  # the dialled number is a county's own number

@@ -201,11 +201,28 @@ def _build_one(lang: str, name: str, source: _Source, lang_dir: Path, files: tup
         else:
             require_tool("espeak-ng")
             raw = scratch / "espeak.wav"
-            _run(["espeak-ng", "-v", VOICES[lang], "-s", str(SPEED_WPM), "-b", "1", "-w", str(raw)],
-                 what, stdin=source.text.encode("utf-8"))
+            _run(
+                ["espeak-ng", "-v", VOICES[lang], "-s", str(SPEED_WPM), "-b", "1", "-w", str(raw)],
+                what,
+                stdin=source.text.encode("utf-8"),
+            )
         master, ulaw = (scratch / f.name for f in files)
-        _run(["sox", str(raw), "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", "-e", "signed-integer",
-              str(master)], what)
+        _run(
+            [
+                "sox",
+                str(raw),
+                "-r",
+                str(SAMPLE_RATE),
+                "-c",
+                "1",
+                "-b",
+                "16",
+                "-e",
+                "signed-integer",
+                str(master),
+            ],
+            what,
+        )
         _run(["sox", str(master), "-t", "ul", str(ulaw)], what)
         duration = duration_of(master)
         if duration <= 0:

@@ -75,7 +75,10 @@ def create_app(config: Mapping[str, Any] | None = None, settings: Settings | Non
     settings = settings or get_settings()
     app = Flask(__name__)
     app.jinja_options = {
-        **app.jinja_options, "undefined": StrictUndefined, "trim_blocks": True, "lstrip_blocks": True
+        **app.jinja_options,
+        "undefined": StrictUndefined,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
     }
     app.config.from_mapping(
         SECRET_KEY=SecretStore.for_home(settings.home).console_secret_key(),

@@ -2,43 +2,100 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from ari_app.callstate import CallState
 from ari_app.context import AppContext
-from ari_app.inbound.services import choose_queue
+from ari_app.ivr.io import AriCallIO
+from ari_app.ivr.services import CenterServices
 from hotline import vocabulary as v
-from hotline.services.calls import CallEntry
+from hotline.ivr.engine import run_flow
+from hotline.ivr.ports import IvrCall, Outcome
+from hotline.routing.service import Decision
+from hotline.services.calls import CallEntry, IvrFacts
 
 logger = logging.getLogger(__name__)
 
-PROMPT_TIMEOUT = 60.0
-
-
-async def play_prompt(ctx: AppContext, state: CallState, name: str) -> None:
-    """Play `sound:hotline/<name>` in the call's language and wait for it to finish."""
-    assert state.uid is not None
-    pid = v.playback_id(state.uid, name)
-    done = state.expect_playback(pid)
-    await ctx.ari.play(state.channel_id, f"sound:hotline/{name}", pid, lang=ctx.settings.language)
-    if not await state.wait(done, PROMPT_TIMEOUT):
-        logger.warning("call %s: prompt %s did not finish in %.0f s", state.uid, name, PROMPT_TIMEOUT)
-        await ctx.ari.stop_playback(pid)
-
 
 async def inbound(ctx: AppContext, state: CallState) -> None:
-    """Answer, write the call row, welcome the caller and hand the call to its queue."""
+    """Answer, decide the county, write the call row, run the IVR flow, then hand the call on."""
     ari, ch = ctx.ari, state.channel_id
     await ari.answer(ch)
-    queue = choose_queue(ctx.settings, state.caller, state.dialed)
-    new = await ctx.store.register(
-        CallEntry(ch, state.linked_id, state.caller, state.dialed, v.VIA_ARI, queue)
-    )
+    decision = await ctx.router.decide(state.caller, state.dialed)
+    entry = CallEntry(
+        ch, state.linked_id, state.caller, state.dialed, v.VIA_ARI, decision.queue,
+        county=decision.county, reason=decision.reason, detail=decision.detail,
+    )  # fmt: skip
+    new = await ctx.store.register(entry)
     state.uid = new.uid
-    logger.info("call %s: channel %s from %s entered, queue %s", new.uid, ch, state.caller, queue)
+    logger.info("call %s: channel %s from %s entered (%s: %s)", new.uid, ch, state.caller,
+                decision.reason, decision.detail)  # fmt: skip
     await ari.set_var(ch, f"__{v.VAR_CALL_ID}", new.uid)
-    await ari.set_var(ch, v.VAR_QUEUE, new.queue)
     await ari.set_var(ch, f"__{v.VAR_VIA}", v.VIA_ARI)
-    await play_prompt(ctx, state, ctx.settings.welcome_prompt)
+    await ari.set_var(ch, v.VAR_QUEUE, decision.queue)  # where a failing flow's give-back queues it
+    call = IvrCall(
+        new.uid, state.caller, state.dialed, ctx.settings.language,
+        county=decision.county, routing_reason=decision.reason, routing_detail=decision.detail,
+    )  # fmt: skip
+    outcome = await _run_ivr(ctx, state, call, decision)
+    await hand_on(ctx, state, call, outcome)
+
+
+async def _run_ivr(ctx: AppContext, state: CallState, call: IvrCall, decision: Decision) -> Outcome:
+    """Run the newest version of the center's flow; the call keeps that version to its end."""
+    current = await ctx.flows.current(ctx.settings.ivr_flow)
+    queue: str | None = decision.queue
+    try:
+        if current is None:
+            logger.warning(
+                "call %s: no IVR flow %r loaded; welcome and queue", call.uid, ctx.settings.ivr_flow
+            )
+            await AriCallIO(ctx, state).play(
+                [ctx.settings.welcome_prompt], call.language, interruptible=False
+            )
+            outcome = Outcome(
+                "queue",
+                decision.queue,
+                overflow_queue=decision.overflow_queue,
+                overflow_wait=decision.overflow_wait,
+            )
+        else:
+            call.flow_name, call.flow_version = ctx.settings.ivr_flow, current[0]
+            outcome = await run_flow(current[1], call, AriCallIO(ctx, state), CenterServices(ctx))
+        queue = outcome.queue
+        return outcome
+    finally:
+        # Stored even when the caller hangs up mid-menu: the path shows how far they got.
+        await asyncio.shield(ctx.store.record_ivr(call.uid, _facts(call, queue)))
+
+
+def _facts(call: IvrCall, queue: str | None) -> IvrFacts:
+    reason = call.routing_reason
+    if call.county is None and reason == v.REASON_ASK:
+        reason = v.REASON_DEFAULT  # nobody chose a district: the city center takes the call
+    return IvrFacts(queue, call.county, reason, call.routing_detail, call.language, call.category,
+                    call.urgency, call.flow_version, call.path)  # fmt: skip
+
+
+async def hand_on(ctx: AppContext, state: CallState, call: IvrCall, outcome: Outcome) -> None:
+    """Queue (with overflow), transfer, or hang up: the dialplan does the rest."""
+    ari, ch = ctx.ari, state.channel_id
+    if outcome.kind == "hangup":
+        logger.info("call %s: the flow ended the call", call.uid)
+        await ari.hangup(ch, "normal")
+        return
+    await ari.set_var(ch, "CHANNEL(language)", call.language)
+    if outcome.kind == "transfer":
+        await ari.set_var(ch, v.VAR_TRANSFER_TO, outcome.number or "")
+        await ari.continue_in_dialplan(ch, v.CTX_TRANSFER, "s", 1)
+        logger.info("call %s: transferred to %s", call.uid, outcome.number)
+        return
+    queue = outcome.queue or ctx.settings.default_queue
+    await ari.set_var(ch, v.VAR_QUEUE, queue)
+    await ari.set_var(ch, v.VAR_COUNTY, call.county or "")
+    if outcome.overflow_queue and outcome.overflow_wait:
+        await ari.set_var(ch, v.VAR_OVERFLOW_QUEUE, outcome.overflow_queue)
+        await ari.set_var(ch, v.VAR_OVERFLOW_WAIT, str(outcome.overflow_wait))
     await ari.continue_in_dialplan(ch, v.CTX_ACD, "s", 1)
-    logger.info("call %s: handed to the ACD (queue %s)", new.uid, new.queue)
+    logger.info("call %s: handed to the ACD (queue %s)", call.uid, queue)

@@ -59,14 +59,17 @@ def _socket_inodes(proto: str, port: int) -> set[str]:
             continue
         for line in lines:
             fields = line.split()
-            if len(fields) > 9 and int(fields[1].rsplit(":", 1)[1], 16) == port \
-                    and (proto == "udp" or fields[3] == _TCP_LISTEN):
+            if (
+                len(fields) > 9
+                and int(fields[1].rsplit(":", 1)[1], 16) == port
+                and (proto == "udp" or fields[3] == _TCP_LISTEN)
+            ):
                 inodes.add(fields[9])
     return inodes
 
 
 def port_owner(proto: str, port: int) -> str | None:
-    """"name (pid N)" of a process holding the port, when /proc lets us see it."""
+    """ "name (pid N)" of a process holding the port, when /proc lets us see it."""
     wanted = {f"socket:[{inode}]" for inode in _socket_inodes(proto, port)}
     if not wanted:
         return None
@@ -100,8 +103,10 @@ def conflict_message(host: str, use: PortUse, error: OSError) -> str:
         return f"cannot use {use.proto.upper()} port {use.port} on {host} ({use.purpose}): {error.strerror}"
     owner = port_owner(use.proto, use.port)
     by = f" by {owner}" if owner else ""
-    return (f"{use.proto.upper()} port {use.port} on {host} ({use.purpose}) is already in use{by}: "
-            f"stop that program or set {use.setting} to a free port")
+    return (
+        f"{use.proto.upper()} port {use.port} on {host} ({use.purpose}) is already in use{by}: "
+        f"stop that program or set {use.setting} to a free port"
+    )
 
 
 def conflicts(host: str, uses: list[PortUse]) -> list[str]:

@@ -48,8 +48,9 @@ class StopResult:
     @property
     def message(self) -> str:
         if not self.pids:
-            return "Asterisk was not running" + (f"; removed {len(self.unmounted)} stale mounts"
-                                                 if self.unmounted else "")
+            return "Asterisk was not running" + (
+                f"; removed {len(self.unmounted)} stale mounts" if self.unmounted else ""
+            )
         return f"Asterisk stopped (pid {', '.join(map(str, self.pids))})"
 
 
@@ -98,8 +99,11 @@ def _argv(pid: int) -> list[str]:
 
 def _plain_asterisk(args: list[str]) -> bool:
     """An asterisk daemon's argv, not a remote console's (`asterisk -rx ...`)."""
-    return bool(args) and os.path.basename(args[0]) == "asterisk" and not any(
-        a.startswith(("-r", "-R")) for a in args[1:])
+    return (
+        bool(args)
+        and os.path.basename(args[0]) == "asterisk"
+        and not any(a.startswith(("-r", "-R")) for a in args[1:])
+    )
 
 
 def is_daemon_of(rt: AsteriskRuntime, pid: int) -> bool:
@@ -160,8 +164,10 @@ def _remote(rt: AsteriskRuntime, command: str) -> list[str]:
 
 def _cli_output(rc: int | None, out: str) -> str:
     if rc != 0 or out.startswith("Unable to connect"):
-        raise AsteriskNotRunning("Asterisk is not running (its control socket does not answer): "
-                                 "start it with `hotline asterisk start`")
+        raise AsteriskNotRunning(
+            "Asterisk is not running (its control socket does not answer): "
+            "start it with `hotline asterisk start`"
+        )
     return out
 
 
@@ -169,16 +175,23 @@ def _require_cli(rt: AsteriskRuntime) -> None:
     if rt.mode == "chroot":
         provision.require_root()
         if not provision.root_ready(rt):
-            raise AsteriskNotRunning("Asterisk is not installed in this state directory: run "
-                                     "`hotline asterisk install`")
+            raise AsteriskNotRunning(
+                "Asterisk is not installed in this state directory: run `hotline asterisk install`"
+            )
 
 
 def cli(rt: AsteriskRuntime, command: str, timeout: float = 10) -> str:
     """Run one CLI command through the control socket; AsteriskNotRunning if nothing answers."""
     _require_cli(rt)
     try:
-        done = subprocess.run(_remote(rt, command), capture_output=True, text=True, timeout=timeout,
-                              check=False, stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            _remote(rt, command),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired as exc:
         raise ProvisionError(f"Asterisk did not answer `{command}` within {timeout:.0f} s") from exc
     return _cli_output(done.returncode, done.stdout)
@@ -188,8 +201,11 @@ async def acli(rt: AsteriskRuntime, command: str, timeout: float = 10) -> str:
     """cli() without blocking the event loop."""
     _require_cli(rt)
     proc = await asyncio.create_subprocess_exec(
-        *_remote(rt, command), stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        *_remote(rt, command),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     try:
         out, _ = await asyncio.wait_for(proc.communicate(), timeout)
     except TimeoutError as exc:
@@ -214,11 +230,13 @@ def _require_installed(rt: AsteriskRuntime) -> None:
     if rt.mode == "chroot":
         provision.require_root()
         if not provision.root_ready(rt):
-            raise ProvisionError("Asterisk is not installed in this state directory: run "
-                                 "`hotline asterisk install` first")
+            raise ProvisionError(
+                "Asterisk is not installed in this state directory: run `hotline asterisk install` first"
+            )
     elif shutil.which(rt.binary) is None:
-        raise ProvisionError(f"{rt.binary} not found: install Asterisk 22 or set "
-                             "HOTLINE_ASTERISK_MODE=chroot")
+        raise ProvisionError(
+            f"{rt.binary} not found: install Asterisk 22 or set HOTLINE_ASTERISK_MODE=chroot"
+        )
 
 
 def _mount_all(rt: AsteriskRuntime) -> None:
@@ -227,8 +245,12 @@ def _mount_all(rt: AsteriskRuntime) -> None:
 
     root = rt.root
     assert root is not None
-    plan = [("/proc", "proc", "proc"), ("/dev", "/dev", None), (CHROOT_ETC, str(rt.etc_dir), None),
-            (rt.recordings_inner, str(rt.settings.recordings_dir), None)]
+    plan = [
+        ("/proc", "proc", "proc"),
+        ("/dev", "/dev", None),
+        (CHROOT_ETC, str(rt.etc_dir), None),
+        (rt.recordings_inner, str(rt.settings.recordings_dir), None),
+    ]
     present = mounts.mountpoints(root)
     for inner, source, fstype in plan:
         target = resolve_in_root(root, inner)
@@ -245,8 +267,15 @@ def _spawn(rt: AsteriskRuntime) -> subprocess.Popen[bytes]:
     if rt.out_file.exists():
         os.replace(rt.out_file, rt.out_file.with_name(rt.out_file.name + ".1"))
     with open(rt.out_file, "wb") as out:
-        proc = subprocess.Popen(rt.command(*args), stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, env=env, cwd="/", start_new_session=True)
+        proc = subprocess.Popen(
+            rt.command(*args),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd="/",
+            start_new_session=True,
+        )
     rt.pidfile.write_text(f"{proc.pid}\n")
     logger.info("asterisk: spawned pid %d: %s", proc.pid, " ".join(rt.command(*args)))
     return proc
@@ -262,8 +291,14 @@ def _wait_booted(rt: AsteriskRuntime, proc: subprocess.Popen[bytes] | None, time
         if remaining <= 0:
             raise ProvisionError(f"Asterisk did not finish booting within {timeout:.0f} s")
         try:
-            done = subprocess.run(_remote(rt, "core waitfullybooted"), capture_output=True, text=True,
-                                  timeout=min(remaining, 30), check=False, stdin=subprocess.DEVNULL)
+            done = subprocess.run(
+                _remote(rt, "core waitfullybooted"),
+                capture_output=True,
+                text=True,
+                timeout=min(remaining, 30),
+                check=False,
+                stdin=subprocess.DEVNULL,
+            )
             if done.returncode == 0 and "fully booted" in done.stdout:
                 return
         except subprocess.TimeoutExpired:
@@ -301,8 +336,10 @@ def start(rt: AsteriskRuntime, timeout: float, progress: Progress) -> StartResul
         try:
             _wait_booted(rt, None, timeout)
         except ProvisionError as exc:
-            raise ProvisionError(f"an Asterisk of this state directory (pid {running[0]}) runs but does not "
-                                 "answer its control socket: `hotline asterisk stop` first") from exc
+            raise ProvisionError(
+                f"an Asterisk of this state directory (pid {running[0]}) runs but does not "
+                "answer its control socket: `hotline asterisk stop` first"
+            ) from exc
         rt.pidfile.write_text(f"{running[0]}\n")
         return StartResult(running[0], already_running=True)
     if not (rt.etc_dir / "asterisk.conf").exists():
@@ -371,6 +408,11 @@ def status(rt: AsteriskRuntime) -> AsteriskStatus:
         except ProvisionError:
             uptime = None
     return AsteriskStatus(
-        running=bool(pids), pid=pids[0] if pids else None, mode=rt.mode, version=rt.version(),
-        root=str(rt.root) if rt.root is not None else None, uptime=uptime, responding=uptime is not None,
+        running=bool(pids),
+        pid=pids[0] if pids else None,
+        mode=rt.mode,
+        version=rt.version(),
+        root=str(rt.root) if rt.root is not None else None,
+        uptime=uptime,
+        responding=uptime is not None,
     )

@@ -59,17 +59,22 @@ def check_mirror(url: str, timeout: float = MIRROR_TIMEOUT) -> None:
         reason = str(exc) or type(exc).__name__
         raise ProvisionError(f"cannot reach the Debian mirror {url} ({reason}): {hint}") from exc
     if response.status_code >= 400:
-        raise ProvisionError(f"the Debian mirror {url} answers HTTP {response.status_code} "
-                             f"for {release}: {hint}")
+        raise ProvisionError(
+            f"the Debian mirror {url} answers HTTP {response.status_code} for {release}: {hint}"
+        )
 
 
 def mmdebstrap_argv(output: Path, mirror: str) -> list[str]:
     return [
-        "mmdebstrap", "--variant=apt", "--format=tar",
+        "mmdebstrap",
+        "--variant=apt",
+        "--format=tar",
         '--aptopt=Acquire::Check-Valid-Until "false"',
         f"--include={','.join(PACKAGES)}",
         f"--customize-hook={RECORDING_HOOK}",
-        SUITE, str(output), mirror,
+        SUITE,
+        str(output),
+        mirror,
     ]
 
 
@@ -106,8 +111,15 @@ def _stop_group(proc: subprocess.Popen[str]) -> None:
 
 def stream(argv: list[str], progress: Progress, prefix: str, timeout: float) -> tuple[int, list[str]]:
     """Run argv, pass every output line to progress; returns (exit status, last lines)."""
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            text=True, errors="replace", start_new_session=True)
+    proc = subprocess.Popen(
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
     expired = threading.Event()
 
     def on_timeout() -> None:
@@ -140,8 +152,10 @@ def build_tarball(tarball: Path, mirror: str, progress: Progress, timeout: float
         check_mirror(mirror)
         partial = tarball.with_name(tarball.name + ".tmp")
         partial.unlink(missing_ok=True)
-        progress(f"building the Asterisk root (Debian {SUITE}) from {mirror} into {tarball}; "
-                 "this downloads about 100 MB")
+        progress(
+            f"building the Asterisk root (Debian {SUITE}) from {mirror} into {tarball}; "
+            "this downloads about 100 MB"
+        )
         started = time.monotonic()
         status, tail = stream(mmdebstrap_argv(partial, mirror), progress, "mmdebstrap: ", timeout)
         if status != 0 or not partial.exists():
@@ -185,8 +199,10 @@ def extract_root(rt: AsteriskRuntime, progress: Progress) -> None:
     except subprocess.TimeoutExpired as exc:
         raise ProvisionError(f"extracting {rt.tarball} took longer than {EXTRACT_TIMEOUT} s") from exc
     if done.returncode != 0:
-        raise ProvisionError(f"extracting {rt.tarball} failed: {done.stderr.strip()[-300:]} "
-                             "(delete it to rebuild: `hotline asterisk install --rebuild`)")
+        raise ProvisionError(
+            f"extracting {rt.tarball} failed: {done.stderr.strip()[-300:]} "
+            "(delete it to rebuild: `hotline asterisk install --rebuild`)"
+        )
     _marker(rt).write_text(f"{rt.tarball} {rt.tarball.stat().st_size}\n")
     progress(f"Asterisk root ready in {time.monotonic() - started:.0f} s")
 
@@ -214,12 +230,16 @@ def _check_system(rt: AsteriskRuntime, progress: Progress) -> None:
 
     version = probe_version(rt.command())
     if version is None:
-        raise ProvisionError("no working `asterisk` binary is on PATH for asterisk_mode=system: install "
-                             "Asterisk 22 or set HOTLINE_ASTERISK_MODE=chroot")
+        raise ProvisionError(
+            "no working `asterisk` binary is on PATH for asterisk_mode=system: install "
+            "Asterisk 22 or set HOTLINE_ASTERISK_MODE=chroot"
+        )
     major = parse_major(version)
     if major is None or major < MIN_MAJOR:
-        raise ProvisionError(f"the system Asterisk is {version}, the center needs {MIN_MAJOR} or newer: set "
-                             "HOTLINE_ASTERISK_MODE=chroot to run it from a Debian sid root")
+        raise ProvisionError(
+            f"the system Asterisk is {version}, the center needs {MIN_MAJOR} or newer: set "
+            "HOTLINE_ASTERISK_MODE=chroot to run it from a Debian sid root"
+        )
     if os.geteuid() == 0:
         asterisk_ids(rt)
     progress(f"using the system Asterisk {version} ({rt.binary}); nothing to install")
@@ -244,9 +264,14 @@ def asterisk_ids(rt: AsteriskRuntime) -> tuple[int, int]:
     passwd = rt.root / "etc/passwd" if rt.root is not None else Path("/etc/passwd")
     ids = _ids_from_passwd(passwd, "asterisk")
     if ids is None:
-        raise ProvisionError(f"{passwd} has no user `asterisk` to run Asterisk as: "
-                             + ("reinstall with `hotline asterisk install --rebuild`" if rt.root
-                                else "create it (adduser --system --group asterisk)"))
+        raise ProvisionError(
+            f"{passwd} has no user `asterisk` to run Asterisk as: "
+            + (
+                "reinstall with `hotline asterisk install --rebuild`"
+                if rt.root
+                else "create it (adduser --system --group asterisk)"
+            )
+        )
     return ids
 
 
@@ -279,8 +304,10 @@ def check_reachable(path: Path, uid: int, gid: int) -> None:
         if st.st_uid == uid and st.st_mode & 0o100 or st.st_gid == gid and st.st_mode & 0o010:
             continue
         if not st.st_mode & 0o001:
-            raise ProvisionError(f"the asterisk user cannot reach {path}: {parent} is closed to others; "
-                                 f"set HOTLINE_HOME elsewhere or run `chmod o+x {parent}`")
+            raise ProvisionError(
+                f"the asterisk user cannot reach {path}: {parent} is closed to others; "
+                f"set HOTLINE_HOME elsewhere or run `chmod o+x {parent}`"
+            )
 
 
 def write_hosts(root: Path) -> None:
@@ -325,7 +352,9 @@ def _mirror_tree(src: Path, dst: Path) -> int:
             continue
         st = item.stat()
         if target.exists() and (target.stat().st_size, int(target.stat().st_mtime)) == (
-                st.st_size, int(st.st_mtime)):
+            st.st_size,
+            int(st.st_mtime),
+        ):
             continue
         shutil.copy2(item, target)
         os.chmod(target, 0o644)

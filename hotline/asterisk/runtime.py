@@ -153,27 +153,43 @@ class AsteriskRuntime:
     def _datadir(self) -> str:
         if self.mode == "chroot":
             return "/usr/share/asterisk"
-        return next((d for d in ("/usr/share/asterisk", "/var/lib/asterisk") if Path(d, "sounds").is_dir()),
-                    "/usr/share/asterisk")
+        return next(
+            (d for d in ("/usr/share/asterisk", "/var/lib/asterisk") if Path(d, "sounds").is_dir()),
+            "/usr/share/asterisk",
+        )
 
     def directories(self) -> dict[str, str]:
         """The [directories] of asterisk.conf, as Asterisk sees them."""
         if self.mode == "chroot":
             lib = "/var/lib/asterisk"
             return {
-                "astetcdir": CHROOT_ETC, "astmoddir": self._moddir, "astvarlibdir": lib, "astdbdir": lib,
-                "astkeydir": lib, "astdatadir": self._datadir, "astagidir": f"{self._datadir}/agi-bin",
-                "astspooldir": "/var/spool/asterisk", "astrundir": "/var/run/asterisk",
-                "astlogdir": "/var/log/asterisk", "astsbindir": "/usr/sbin",
+                "astetcdir": CHROOT_ETC,
+                "astmoddir": self._moddir,
+                "astvarlibdir": lib,
+                "astdbdir": lib,
+                "astkeydir": lib,
+                "astdatadir": self._datadir,
+                "astagidir": f"{self._datadir}/agi-bin",
+                "astspooldir": "/var/spool/asterisk",
+                "astrundir": "/var/run/asterisk",
+                "astlogdir": "/var/log/asterisk",
+                "astsbindir": "/usr/sbin",
                 "astcachedir": "/var/cache/asterisk",
             }
         state = self.state_dir
         return {
-            "astetcdir": str(self.etc_dir), "astmoddir": self._moddir, "astvarlibdir": str(state / "lib"),
-            "astdbdir": str(state / "lib"), "astkeydir": str(state / "lib"), "astdatadir": self._datadir,
-            "astagidir": f"{self._datadir}/agi-bin", "astspooldir": str(state / "spool"),
-            "astrundir": str(state / "run"), "astlogdir": str(state / "log"),
-            "astsbindir": str(Path(self.binary).parent), "astcachedir": str(state / "cache"),
+            "astetcdir": str(self.etc_dir),
+            "astmoddir": self._moddir,
+            "astvarlibdir": str(state / "lib"),
+            "astdbdir": str(state / "lib"),
+            "astkeydir": str(state / "lib"),
+            "astdatadir": self._datadir,
+            "astagidir": f"{self._datadir}/agi-bin",
+            "astspooldir": str(state / "spool"),
+            "astrundir": str(state / "run"),
+            "astlogdir": str(state / "log"),
+            "astsbindir": str(Path(self.binary).parent),
+            "astcachedir": str(state / "cache"),
         }
 
     def host_path(self, inner: str) -> Path:
@@ -184,7 +200,7 @@ class AsteriskRuntime:
         assert self.root is not None
         for base, host in ((CHROOT_ETC, self.etc_dir), (CHROOT_RECORDINGS, self.settings.recordings_dir)):
             if normal == base or normal.startswith(base + "/"):
-                return host / normal[len(base):].lstrip("/")
+                return host / normal[len(base) :].lstrip("/")
         return resolve_in_root(self.root, normal)
 
     def sounds_inner_dir(self, lang: str) -> str:

@@ -16,7 +16,9 @@ COMMANDS: dict[str, str] = {
     "calls": "hotline.cli.calls:calls",
     "config": "hotline.cli.config:config",
     "db": "hotline.cli.db:db",
+    "ivr": "hotline.cli.ivr:ivr",
     "prompts": "hotline.cli.prompts:prompts",
+    "routing": "hotline.cli.routing:routing",
     "sipp": "hotline.cli.sipp:sipp",
     "up": "hotline.cli.up:up",
 }

@@ -1,4 +1,4 @@
-"""`hotline sipp list|run|agent`: scripted callers and agent phones (SIPp) against the center's Asterisk."""
+"""`hotline sipp list|presets|run|agent`: scripted callers and agent phones (SIPp) against the Asterisk."""
 
 from __future__ import annotations
 
@@ -8,21 +8,23 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import cast
+from typing import Any, cast
 
 import click
+from click.core import ParameterSource
 from sqlalchemy.exc import SQLAlchemyError
 
 from hotline.cli.common import UserError, pass_settings, progress
 from hotline.db.session import Database
 from hotline.services.agents import AgentNotFound, find_agent
 from hotline.settings import Settings
-from hotline.sipp import library
+from hotline.sipp import library, presets
 from hotline.sipp.plan import DEFAULT_AUDIO, DTMF_MODES, DtmfMode
 from hotline.sipp.process import SippEvent, SippResult
 from hotline.sipp.runner import AgentPhone, AgentPhoneError, remote_address, start_call
 
 _FROM_USER = re.compile(r"sip:([^@;>]+)@")
+_SECONDS = click.FloatRange(min=0)
 
 
 @click.group()
@@ -35,6 +37,32 @@ def list_() -> None:
     """The scenario library: name and what each scenario does."""
     for s in library.list_scenarios():
         click.echo(f"{s.name:<16} {s.description}")
+
+
+@sipp.command("presets")
+@pass_settings
+def presets_(settings: Settings) -> None:
+    """Named callers for the IVR demo and localized routing: caller -> number, keys, what they do."""
+    for p in presets.PRESETS:
+        route = f"{p.caller} -> {p.to or settings.hotline_numbers[0]}"
+        click.echo(f"{p.name:<21} {route:<27} {p.digits or '-':<16} {p.description}")
+
+
+# `run` options a preset supplies, and the start_call keyword each one sets
+_PRESET_OPTIONS = {"caller": "caller", "to": "to", "digits": "digits", "hold": "hold_s", "delay": "delay_s"}
+
+
+def _call_values(preset: str | None) -> dict[str, Any]:
+    """caller/to/digits/hold_s/delay_s for start_call: the preset's, unless given on the command line."""
+    ctx = click.get_current_context()
+    try:
+        values = presets.preset_call_kwargs(preset) if preset else {}
+    except presets.PresetNotFound as exc:
+        raise UserError(str(exc)) from exc
+    for option, key in _PRESET_OPTIONS.items():
+        if key not in values or ctx.get_parameter_source(option) is not ParameterSource.DEFAULT:
+            values[key] = ctx.params[option]
+    return values
 
 
 def _caller_scenario(name: str) -> str:
@@ -50,10 +78,14 @@ def _caller_scenario(name: str) -> str:
 
 
 @sipp.command()
-@click.argument("name")
+@click.argument("name", required=False)
+@click.option("--preset", default=None, help="A named caller (`hotline sipp presets`) giving the defaults.")
 @click.option("--caller", default="13800138000", show_default=True, help="Caller number (the From user).")
 @click.option("--to", default=None, help="Number dialed.  [default: the first hotline number]")
-@click.option("--digits", default="", help="DTMF digits sent --delay seconds after the answer.")
+@click.option("--digits", default="", help="DTMF digits sent --delay seconds after the answer; ',' pauses.")
+@click.option(
+    "--pause", default=1.5, show_default=True, type=_SECONDS, help="Seconds each ',' in --digits waits."
+)
 @click.option(
     "--dtmf",
     "dtmf_mode",
@@ -85,10 +117,12 @@ def _caller_scenario(name: str) -> str:
 @pass_settings
 def run(
     settings: Settings,
-    name: str,
+    name: str | None,
+    preset: str | None,
     caller: str,
     to: str | None,
     digits: str,
+    pause: float,
     dtmf_mode: str,
     delay: float,
     calls: int,
@@ -102,29 +136,34 @@ def run(
 ) -> None:
     """Place CALLS calls with scenario NAME (see `hotline sipp list`); exit 1 if any call failed.
 
+    With --preset (see `hotline sipp presets`) NAME defaults to `call` and the preset's caller, number,
+    digits, hold and delay are the defaults; options given still win.
+
     `hotline sipp run agent --agent 8001` is agent mode: the same as `hotline sipp agent 8001`."""
     if name == "agent":
         if not agent_name:
             raise UserError("agent mode needs --agent NAME (e.g. 8001); `hotline agents list` shows them")
         click.get_current_context().invoke(agent, endpoint=agent_name)
         return
-    _caller_scenario(name)
+    if name is None and preset is None:
+        raise UserError("name a scenario (`hotline sipp list`) or a --preset (`hotline sipp presets`)")
+    name = _caller_scenario(name or "call")
+    values = _call_values(preset)
     audio: Path | None = None if no_audio or not DEFAULT_AUDIO.exists() else DEFAULT_AUDIO
-    dialed = to or settings.hotline_numbers[0]
-    progress(f"{name}: {calls} call(s) {caller} -> {dialed} at {remote_address(settings)}")
+    dialed = values.pop("to") or settings.hotline_numbers[0]
+    label = f"{name} ({preset})" if preset else name
+    progress(f"{label}: {calls} call(s) {values['caller']} -> {dialed} at {remote_address(settings)}")
     try:
         proc = start_call(
             settings,
-            caller=caller,
             to=dialed,
-            digits=digits,
+            **values,
+            pause_s=pause,
             dtmf_mode=cast(DtmfMode, dtmf_mode),
-            hold_s=hold,
             calls=calls,
             rate=rate,
             scenario=name,
             timeout=timeout,
-            delay_s=delay,
             audio=audio,
             expect_status=expect_status,
             keep=keep,

@@ -41,6 +41,24 @@ class CallEntry:
     dialed: str | None
     via: str
     queue: str
+    county: str | None = None  # county code decided by routing
+    reason: str | None = None  # hotline.vocabulary.REASON_*
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class IvrFacts:
+    """What the IVR learnt about a call, stored on its row for the agent's screen."""
+
+    queue: str | None
+    county: str | None
+    reason: str | None
+    detail: str | None
+    language: str | None
+    category: str | None
+    urgency: str | None
+    flow_version: int | None
+    path: list[dict[str, Any]]
 
 
 def register_call(session: Session, entry: CallEntry) -> NewCall:
@@ -55,12 +73,35 @@ def register_call(session: Session, entry: CallEntry) -> NewCall:
         queue_name=entry.queue,
         disposition=v.DISP_ACTIVE,
         entered_at=utcnow(),
+        routing_reason=entry.reason,
+        routing_detail=(entry.detail or "")[:255] or None,
     )
-    county = session.scalar(select(County).where(County.code == entry.queue))
-    call.county_id = county.id if county else None
+    call.county_id = _county_id(session, entry.county)
     session.add(call)
     session.flush()
     return NewCall(call.uid, entry.queue)
+
+
+def _county_id(session: Session, code: str | None) -> int | None:
+    if code is None:
+        return None
+    return session.scalar(select(County.id).where(County.code == code))
+
+
+def record_ivr(session: Session, uid: str, facts: IvrFacts) -> Call:
+    """Store the routing decision and the IVR's findings (language, category, path) on the call."""
+    call = get_call(session, uid)
+    call.county_id = _county_id(session, facts.county)
+    call.routing_reason = facts.reason
+    call.routing_detail = (facts.detail or "")[:255] or None
+    if facts.queue:
+        call.queue_name = facts.queue
+    call.language = facts.language
+    call.category_code = facts.category
+    call.urgency = facts.urgency
+    call.flow_version = facts.flow_version
+    call.ivr_path = list(facts.path)
+    return call
 
 
 def get_call(session: Session, uid: str) -> Call:
@@ -132,6 +173,13 @@ def call_to_dict(call: Call) -> dict[str, Any]:
         "caller_number": call.caller_number,
         "dialed_number": call.dialed_number,
         "county": call.county.code if call.county else None,
+        "routing_reason": call.routing_reason,
+        "routing_detail": call.routing_detail,
+        "language": call.language,
+        "category": call.category_code,
+        "urgency": call.urgency,
+        "flow_version": call.flow_version,
+        "ivr_path": call.ivr_path or [],
         "via": call.via,
         "queue": call.queue_name,
         "entered_at": _iso(call.entered_at),

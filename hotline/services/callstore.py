@@ -26,6 +26,13 @@ class CallStore:
 
         return await asyncio.to_thread(work)
 
+    async def record_ivr(self, uid: str, facts: calls.IvrFacts) -> None:
+        def work() -> None:
+            with self.database.session() as session:
+                calls.record_ivr(session, uid, facts)
+
+        await asyncio.to_thread(work)
+
     async def uid_for_channel(self, channel_id: str) -> str | None:
         def work() -> str | None:
             with self.database.session() as session:

@@ -1,14 +1,20 @@
-"""The demo city: Shenzhen's districts, the domain's service categories, agents, members, merchants."""
+"""The demo city: Shenzhen's districts and routing, categories, agents, members, merchants, tickets."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from importlib import resources
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.db.base import Base
-from hotline.db.models import Agent, County, Member, Merchant, Queue, ServiceCategory
+from hotline.db.models import Agent, County, Member, Merchant, Queue, ServiceCategory, Ticket
+from hotline.ivr.store import load_demo_flow
+from hotline.routing.schema import parse_routing
+from hotline.routing.store import load_routing
 
 # (code, 中文, English, area code, is the city center)
 COUNTIES = [
@@ -72,6 +78,13 @@ MERCHANTS = [
 ]
 
 
+# (number (its date is the day it was created), type, status, county, member phone, category, summary)
+TICKETS = [
+    ("20261120-0001", "service", "dispatched", "futian", "13800138001", "family.nanny", "住家保姆照顾老人"),
+    ("20261121-0002", "complaint", "closed", "luohu", "13800138002", "family.cleaning", "保洁员迟到"),
+]
+
+
 def endpoint_for(agent_name: str) -> str:
     return f"agent{agent_name}"
 
@@ -126,10 +139,44 @@ def seed_demo(session: Session) -> dict[str, int]:
             category_id=categories[category].id,
             credit_points=points,
         )
+    routing = seed_routing(session)
+    seed_tickets(session)
+    flow, _ = load_demo_flow(session)
     return {
+        "ivr_flow_version": flow.version,
         "counties": len(COUNTIES),
+        "routing_counties": routing["counties"],
+        "tickets": len(TICKETS),
         "categories": len(CATEGORIES),
         "agents": len(AGENTS),
         "members": len(MEMBERS),
         "merchants": len(MERCHANTS),
     }
+
+
+def seed_routing(session: Session) -> dict[str, int]:
+    """Load the demo city's routing file (hotline/routing/demo.yaml)."""
+    text = resources.files("hotline.routing").joinpath("demo.yaml").read_text(encoding="utf-8")
+    return load_routing(session, parse_routing(text, "demo.yaml"))
+
+
+def seed_tickets(session: Session) -> None:
+    """Two demo tickets: a dispatched service order and a closed complaint."""
+    for number, kind, status, county, phone, category, summary in TICKETS:
+        county_id = session.scalar(select(County.id).where(County.code == county))
+        member_id = session.scalar(select(Member.id).where(Member.phone == phone))
+        at = datetime.strptime(number[:8] + "10:00", "%Y%m%d%H:%M").replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+        _upsert(
+            session,
+            Ticket,
+            "number",
+            number,
+            type=kind,
+            status=status,
+            county_id=county_id,
+            member_id=member_id,
+            category_code=category,
+            summary=summary,
+            created_at=at,
+            updated_at=at,
+        )

@@ -121,8 +121,10 @@ class SippResult:
         return self.count("hangup-remote")
 
     def summary(self) -> str:
-        line = (f"sipp {self.name}: {self.created} calls, {self.successful} successful, "
-                f"{self.failed} failed ({self.elapsed_s:.1f} s)")
+        line = (
+            f"sipp {self.name}: {self.created} calls, {self.successful} successful, "
+            f"{self.failed} failed ({self.elapsed_s:.1f} s)"
+        )
         if self.timed_out:
             line += ", stopped: timed out"
         elif self.rc not in (0, 1):
@@ -164,12 +166,35 @@ class SippCommand:
         """The sipp command line, with every log file inside `workdir`."""
         res = self.reservation
         argv = [SIPP_BINARY] + ([self.remote] if self.remote else [])
-        argv += ["-sf", str(workdir / SCENARIO_FILE), "-i", self.local_ip, "-p", str(res.sip_port),
-                 "-mp", str(res.media_port), "-ci", self.local_ip, "-cp", str(self.control_port),
-                 "-m", str(self.calls), "-nostdin", "-aa",
-                 "-trace_err", "-error_file", str(workdir / ERRORS_FILE),
-                 "-trace_stat", "-stf", str(workdir / STATS_FILE), "-fd", "1",
-                 "-trace_logs", "-log_file", str(workdir / EVENTS_FILE)]
+        argv += [
+            "-sf",
+            str(workdir / SCENARIO_FILE),
+            "-i",
+            self.local_ip,
+            "-p",
+            str(res.sip_port),
+            "-mp",
+            str(res.media_port),
+            "-ci",
+            self.local_ip,
+            "-cp",
+            str(self.control_port),
+            "-m",
+            str(self.calls),
+            "-nostdin",
+            "-aa",
+            "-trace_err",
+            "-error_file",
+            str(workdir / ERRORS_FILE),
+            "-trace_stat",
+            "-stf",
+            str(workdir / STATS_FILE),
+            "-fd",
+            "1",
+            "-trace_logs",
+            "-log_file",
+            str(workdir / EVENTS_FILE),
+        ]
         if self.remote:
             # -l: SIPp would otherwise allow only 3 x rate calls at once (our scenarios have no <pause>)
             argv += ["-r", f"{self.rate:g}", "-rp", "1000", "-l", str(self.calls)]
@@ -186,8 +211,15 @@ class SippCommand:
 class SippProcess:
     """A running SIPp instance (Popen wrapper): wait() or stop() it to get a SippResult."""
 
-    def __init__(self, command: SippCommand, run_dir: Path, *, keep: bool = False,
-                 expected: int | None = None, release_ports: bool = True) -> None:
+    def __init__(
+        self,
+        command: SippCommand,
+        run_dir: Path,
+        *,
+        keep: bool = False,
+        expected: int | None = None,
+        release_ports: bool = True,
+    ) -> None:
         self.command = command
         self.keep = keep
         self.expected = expected
@@ -202,9 +234,14 @@ class SippProcess:
         self.started = time.monotonic()
         try:
             # Own session: a Ctrl-C in the terminal reaches us, and we end SIPp's calls with a BYE.
-            self._popen = subprocess.Popen(argv, cwd=self.workdir, stdin=subprocess.DEVNULL,
-                                           stdout=self._out, stderr=subprocess.STDOUT,
-                                           start_new_session=True)
+            self._popen = subprocess.Popen(
+                argv,
+                cwd=self.workdir,
+                stdin=subprocess.DEVNULL,
+                stdout=self._out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         except FileNotFoundError as exc:
             self._out.close()
             self._cleanup_ports()
@@ -266,8 +303,11 @@ class SippProcess:
             _send_udp(b"q", cmd.local_ip, cmd.control_port)
         while self.running and time.monotonic() < deadline:
             for call_id in self.active_calls():
-                _send_udp(_stop_request(cmd.local_ip, cmd.reservation.sip_port, call_id), cmd.local_ip,
-                          cmd.reservation.sip_port)
+                _send_udp(
+                    _stop_request(cmd.local_ip, cmd.reservation.sip_port, call_id),
+                    cmd.local_ip,
+                    cmd.reservation.sip_port,
+                )
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._popen.wait(STOP_POLL_S)
         for sig, wait_s in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 5.0)):
@@ -316,10 +356,19 @@ class SippProcess:
 def _stop_request(host: str, port: int, call_id: str) -> bytes:
     """The in-dialog NOTIFY the scenarios' waits take as "hang up now" (see _sip.xml.jinja)."""
     branch = f"z9hG4bK-hotline-{secrets.token_hex(6)}"
-    lines = [f"NOTIFY sip:sipp@{host}:{port} SIP/2.0", f"Via: SIP/2.0/UDP {host}:9;branch={branch}",
-             f"From: <sip:hotline-stop@{host}>;tag={secrets.token_hex(4)}", f"To: <sip:sipp@{host}:{port}>",
-             f"Call-ID: {call_id}", "CSeq: 1 NOTIFY", "Event: hotline-stop", "Max-Forwards: 70",
-             "Content-Length: 0", "", ""]
+    lines = [
+        f"NOTIFY sip:sipp@{host}:{port} SIP/2.0",
+        f"Via: SIP/2.0/UDP {host}:9;branch={branch}",
+        f"From: <sip:hotline-stop@{host}>;tag={secrets.token_hex(4)}",
+        f"To: <sip:sipp@{host}:{port}>",
+        f"Call-ID: {call_id}",
+        "CSeq: 1 NOTIFY",
+        "Event: hotline-stop",
+        "Max-Forwards: 70",
+        "Content-Length: 0",
+        "",
+        "",
+    ]
     return "\r\n".join(lines).encode()
 
 
@@ -348,4 +397,3 @@ def stop_all(processes: Sequence[SippProcess] | None = None) -> None:
 def sipp_available() -> bool:
     """True if the sipp binary is on PATH."""
     return shutil.which(SIPP_BINARY) is not None
-

@@ -76,19 +76,31 @@ def start_call(
     scenario: str | Path = "call",
     timeout: float | None = None,
     delay_s: float = 2.0,
+    pause_s: float = 1.5,
     audio: Path | None = DEFAULT_AUDIO,
     expect_status: int = 404,
     port: int | None = None,
     keep: bool = False,
 ) -> SippProcess:
-    """Start `calls` scripted callers (scenario by library name or template Path) in the background."""
+    """Start `calls` scripted callers (scenario by library name or template Path) in the background.
+
+    A "," in `digits` pauses `pause_s` seconds (walking IVR menus); hotline.sipp.presets has named callers.
+    """
     if calls < 1 or rate <= 0:
         raise ValueError("calls must be at least 1 and rate positive")
     if isinstance(scenario, str) and library.scenario(scenario).role != "caller":
         raise ValueError(f"scenario {scenario!r} is not a caller scenario")
-    opts = CallOptions(caller=caller, to=to or settings.hotline_numbers[0], digits=digits,
-                       dtmf_mode=dtmf_mode, delay_s=delay_s, hold_s=hold_s, audio=audio,
-                       expect_status=expect_status)
+    opts = CallOptions(
+        caller=caller,
+        to=to or settings.hotline_numbers[0],
+        digits=digits,
+        dtmf_mode=dtmf_mode,
+        delay_s=delay_s,
+        hold_s=hold_s,
+        pause_s=pause_s,
+        audio=audio,
+        expect_status=expect_status,
+    )
     plan = plan_call(opts, settings.cache / "sipp")
     xml = library.render(scenario, plan.context)
     if timeout is None:
@@ -97,10 +109,19 @@ def start_call(
     bases = PortBases.from_settings(settings)
     reservation = reserve_ports(settings, host, port or bases.caller, exact=port is not None)
     name = scenario if isinstance(scenario, str) else scenario.name.split(".")[0]
-    command = SippCommand(name=name, xml=xml, local_ip=host, reservation=reservation,
-                          remote=remote_address(settings), calls=calls, rate=rate, timeout_s=timeout)
-    logger.info("sipp %s: %d call(s) %s -> %s from %s:%d", name, calls, caller, opts.to, host,
-                reservation.sip_port)
+    command = SippCommand(
+        name=name,
+        xml=xml,
+        local_ip=host,
+        reservation=reservation,
+        remote=remote_address(settings),
+        calls=calls,
+        rate=rate,
+        timeout_s=timeout,
+    )
+    logger.info(
+        "sipp %s: %d call(s) %s -> %s from %s:%d", name, calls, caller, opts.to, host, reservation.sip_port
+    )
     return SippProcess(command, run_dir(settings), keep=keep, expected=calls)
 
 
@@ -121,9 +142,18 @@ class AgentPhone:
     while running it re-registers every expires/2; stop() unregisters (Expires: 0) and ends the UAS.
     """
 
-    def __init__(self, settings: Settings, endpoint: str, password: str | None = None,
-                 port: int | None = None, *, address: str = AGENT_ADDRESS, expires: int = 120,
-                 ring_ms: int = 300, keep: bool = False) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        endpoint: str,
+        password: str | None = None,
+        port: int | None = None,
+        *,
+        address: str = AGENT_ADDRESS,
+        expires: int = 120,
+        ring_ms: int = 300,
+        keep: bool = False,
+    ) -> None:
         self.settings = settings
         self.endpoint = check_sip_user(endpoint, "endpoint")
         self.password = check_secret(password or SecretStore.for_home(settings.home).sip_password(endpoint))
@@ -176,11 +206,19 @@ class AgentPhone:
     def start(self, timeout: float = 10.0) -> AgentPhone:
         """Bring the answering UAS up, then REGISTER; raises AgentPhoneError with SIPp's report."""
         bases = PortBases.from_settings(self.settings)
-        uas_ports = reserve_ports(self.settings, self.address, self._port or bases.agent,
-                                  exact=self._port is not None)
+        uas_ports = reserve_ports(
+            self.settings, self.address, self._port or bases.agent, exact=self._port is not None
+        )
         xml = library.render("agent-answer", {"ring_ms": self.ring_ms})
-        command = SippCommand(name=f"{self.endpoint}-answer", xml=xml, local_ip=self.address,
-                              reservation=uas_ports, calls=1_000_000, timeout_s=None, rtp_echo=True)
+        command = SippCommand(
+            name=f"{self.endpoint}-answer",
+            xml=xml,
+            local_ip=self.address,
+            reservation=uas_ports,
+            calls=1_000_000,
+            timeout_s=None,
+            rtp_echo=True,
+        )
         self._uas = SippProcess(command, run_dir(self.settings), keep=self.keep)
         try:
             self._wait_bound(uas_ports.sip_port, timeout)
@@ -214,15 +252,27 @@ class AgentPhone:
         if self._reg_ports is None or self._uas is None:
             raise SippError("agent phone not started")
         with self._lock:
-            context = {"user": self.endpoint, "password": self.password, "contact_port": self.port,
-                       "expires": expires, "cseq": self._cseq}
+            context = {
+                "user": self.endpoint,
+                "password": self.password,
+                "contact_port": self.port,
+                "expires": expires,
+                "cseq": self._cseq,
+            }
             self._cseq += 2
             xml = library.render("agent-register", context)
-            command = SippCommand(name=f"{self.endpoint}-register", xml=xml, local_ip=self.address,
-                                  reservation=self._reg_ports, remote=remote_address(self.settings),
-                                  timeout_s=10, call_id=self._call_id)
-            result = SippProcess(command, run_dir(self.settings), keep=self.keep, expected=1,
-                                 release_ports=False).wait()
+            command = SippCommand(
+                name=f"{self.endpoint}-register",
+                xml=xml,
+                local_ip=self.address,
+                reservation=self._reg_ports,
+                remote=remote_address(self.settings),
+                timeout_s=10,
+                call_id=self._call_id,
+            )
+            result = SippProcess(
+                command, run_dir(self.settings), keep=self.keep, expected=1, release_ports=False
+            ).wait()
             self.last_register = result
             self.registered = result.ok and expires > 0
             return result
@@ -247,4 +297,3 @@ class AgentPhone:
         if self._reg_ports is not None:
             self._reg_ports.release()
         return self._uas.stop() if self._uas is not None else None
-

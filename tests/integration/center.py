@@ -48,7 +48,7 @@ class Center(PrivateCenter):
         assert until(probe, timeout, 0.2), f"no such call within {timeout} s; calls: {self.calls()[:3]}"
         return found[0]
 
-    def prompt_seconds(self, name: str = "welcome") -> float:
+    def prompt_seconds(self, name: str = "welcome_language") -> float:
         """How long a prompt plays: callers must hold at least this long to reach an agent."""
         wav = self.settings.sounds_dir / self.settings.language / "hotline" / f"{name}.wav"
         out = subprocess.run(["sox", "--i", "-D", str(wav)], capture_output=True, text=True, check=True)

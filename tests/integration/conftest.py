@@ -12,12 +12,14 @@ from tests.dbutil import db_kind, drop_database, fresh_database
 from tests.integration.center import REPO, Center, center_env
 
 DB_NAME = "hotline_integration"
+# The center's clock starts on a Monday morning, so business hours never depend on when tests run.
+CLOCK = "2026-11-23T10:00:00+08:00"
 
 
 @pytest.fixture(scope="session")
 def center() -> Iterator[Center]:
     """Provision and start a private center; fails loudly if Asterisk cannot be provisioned."""
-    env = center_env(REPO / "var" / "test" / db_kind(), 25000)
+    env = {**center_env(REPO / "var" / "test" / db_kind(), 25000), "HOTLINE_CLOCK": CLOCK}
     try:
         with private_center(env, database_url=lambda home: fresh_database(DB_NAME, home)) as started:
             yield Center(**vars(started))

@@ -21,8 +21,19 @@ from hotline.asterisk.runtime import AsteriskRuntime, decide_mode, parse_major, 
 from hotline.cli.main import cli
 from hotline.settings import Settings
 
-KEYS = {"astetcdir", "astmoddir", "astvarlibdir", "astdbdir", "astkeydir", "astdatadir", "astagidir",
-        "astspooldir", "astrundir", "astlogdir", "astsbindir"}
+KEYS = {
+    "astetcdir",
+    "astmoddir",
+    "astvarlibdir",
+    "astdbdir",
+    "astkeydir",
+    "astdatadir",
+    "astagidir",
+    "astspooldir",
+    "astrundir",
+    "astlogdir",
+    "astsbindir",
+}
 
 
 def until(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
@@ -50,22 +61,27 @@ def fake_asterisk(bin_dir: Path, version_line: str) -> Path:
 # ---- mode ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("Asterisk 22.10.1~dfsg+~cs6.15.60671435-1", 22),
-    ("Asterisk 20.5.2", 20),
-    ("Asterisk certified/18.9-cert7", 18),
-    ("22.1.0", 22),
-    ("Asterisk GIT-master-abc123", None),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Asterisk 22.10.1~dfsg+~cs6.15.60671435-1", 22),
+        ("Asterisk 20.5.2", 20),
+        ("Asterisk certified/18.9-cert7", 18),
+        ("22.1.0", 22),
+        ("Asterisk GIT-master-abc123", None),
+    ],
+)
 def test_major_version_is_read_from_asterisk_v(line: str, expected: int | None) -> None:
     assert parse_major(line) == expected
 
 
-@pytest.mark.parametrize(("line", "mode"), [("Asterisk 22.1.0", "system"), ("Asterisk 23.0.0", "system"),
-                                            ("Asterisk 20.5.2", "chroot")])
-def test_auto_mode_uses_system_asterisk_only_from_22_on(settings: Settings, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch, line: str,
-                                                       mode: str) -> None:
+@pytest.mark.parametrize(
+    ("line", "mode"),
+    [("Asterisk 22.1.0", "system"), ("Asterisk 23.0.0", "system"), ("Asterisk 20.5.2", "chroot")],
+)
+def test_auto_mode_uses_system_asterisk_only_from_22_on(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: str, mode: str
+) -> None:
     fake = fake_asterisk(tmp_path / "bin", line)
     monkeypatch.setenv("PATH", str(fake.parent))
     runtime = AsteriskRuntime.from_settings(settings)
@@ -74,8 +90,9 @@ def test_auto_mode_uses_system_asterisk_only_from_22_on(settings: Settings, tmp_
         assert runtime.binary == str(fake)
 
 
-def test_auto_mode_without_system_asterisk_is_chroot(settings: Settings, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auto_mode_without_system_asterisk_is_chroot(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "empty").mkdir()
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     runtime = AsteriskRuntime.from_settings(settings)
@@ -122,8 +139,13 @@ def test_system_directories_keep_state_in_the_state_dir(settings: Settings, tmp_
     state = settings.home / "asterisk"
     assert set(dirs) >= KEYS
     assert dirs["astetcdir"] == str(state / "etc") == str(runtime.etc_dir)
-    for key, sub in (("astrundir", "run"), ("astlogdir", "log"), ("astspooldir", "spool"),
-                     ("astvarlibdir", "lib"), ("astdbdir", "lib")):
+    for key, sub in (
+        ("astrundir", "run"),
+        ("astlogdir", "log"),
+        ("astspooldir", "spool"),
+        ("astvarlibdir", "lib"),
+        ("astdbdir", "lib"),
+    ):
         assert dirs[key] == str(state / sub)
     assert dirs["astsbindir"] == str(fake.parent)
     assert runtime.recordings_inner == str(settings.recordings_dir)
@@ -142,8 +164,10 @@ def test_host_path_follows_symlinks_inside_the_root_only(settings: Settings) -> 
     os.symlink("/etc/alternatives/asterisk-prompt-en", root / "usr/share/asterisk/sounds/en")
     (root / "var").mkdir()
     os.symlink("/run", root / "var/run")
-    assert runtime.host_path(runtime.sounds_inner_dir("en")) == \
-        root / "usr/share/asterisk/sounds/en_US_f_Allison/hotline"
+    assert (
+        runtime.host_path(runtime.sounds_inner_dir("en"))
+        == root / "usr/share/asterisk/sounds/en_US_f_Allison/hotline"
+    )
     assert runtime.host_path("/var/run/asterisk/asterisk.ctl") == root / "run/asterisk/asterisk.ctl"
     assert resolve_in_root(root, "/../../etc/passwd") == root / "etc/passwd"
 
@@ -190,8 +214,12 @@ def test_held_sip_port_is_reported_with_its_setting(tmp_path: Path) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as held:
         held.bind(("127.0.0.1", 0))
         port = held.getsockname()[1]
-        s = Settings(home=tmp_path, sip_port=port, http_port=free_port(socket.SOCK_STREAM),
-                     ami_port=free_port(socket.SOCK_STREAM))
+        s = Settings(
+            home=tmp_path,
+            sip_port=port,
+            http_port=free_port(socket.SOCK_STREAM),
+            ami_port=free_port(socket.SOCK_STREAM),
+        )
         with pytest.raises(ProvisionError) as info:
             ports.check(s)
     message = str(info.value)
@@ -205,8 +233,10 @@ def test_listening_tcp_port_conflicts_but_free_ports_do_not(tmp_path: Path) -> N
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         port = listener.getsockname()[1]
-        uses = [ports.PortUse("tcp", port, "AMI", "HOTLINE_AMI_PORT"),
-                ports.PortUse("udp", free_port(socket.SOCK_DGRAM), "SIP", "HOTLINE_SIP_PORT")]
+        uses = [
+            ports.PortUse("tcp", port, "AMI", "HOTLINE_AMI_PORT"),
+            ports.PortUse("udp", free_port(socket.SOCK_DGRAM), "SIP", "HOTLINE_SIP_PORT"),
+        ]
         found = ports.conflicts("127.0.0.1", uses)
     assert len(found) == 1 and "HOTLINE_AMI_PORT" in found[0]
     assert ports.conflicts("127.0.0.1", uses) == []
@@ -214,8 +244,9 @@ def test_listening_tcp_port_conflicts_but_free_ports_do_not(tmp_path: Path) -> N
 
 def test_foreign_bind_host_is_one_clear_sentence() -> None:
     found = ports.conflicts("192.0.2.99", [ports.PortUse("udp", 5060, "SIP", "HOTLINE_SIP_PORT")])
-    assert found == ["192.0.2.99 is not an address of this machine: set HOTLINE_BIND_HOST to one "
-                     "(e.g. 127.0.0.1)"]
+    assert found == [
+        "192.0.2.99 is not an address of this machine: set HOTLINE_BIND_HOST to one (e.g. 127.0.0.1)"
+    ]
 
 
 # ---- mounts ----------------------------------------------------------------------------------
@@ -243,8 +274,13 @@ def test_mountinfo_is_parsed_with_escapes() -> None:
 def test_only_mounts_inside_the_root_are_unmounted_deepest_first() -> None:
     found = mounts.mounts_below(Path("/srv/st ate/asterisk/root"), mounts.parse_mountinfo(MOUNTINFO))
     points = [m.mountpoint.removeprefix("/srv/st ate/asterisk/root") for m in found]
-    assert points == ["/proc/sys/fs/binfmt_misc", "/var/spool/asterisk/hotline-recordings",
-                      "/etc/asterisk", "/dev", "/proc"]
+    assert points == [
+        "/proc/sys/fs/binfmt_misc",
+        "/var/spool/asterisk/hotline-recordings",
+        "/etc/asterisk",
+        "/dev",
+        "/proc",
+    ]
 
 
 def test_mounting_outside_the_root_is_refused(tmp_path: Path) -> None:
@@ -296,8 +332,9 @@ def test_passwd_of_the_root_gives_asterisk_ids(settings: Settings) -> None:
     runtime = AsteriskRuntime(settings, "chroot")
     assert runtime.root is not None
     (runtime.root / "etc").mkdir(parents=True)
-    (runtime.root / "etc/passwd").write_text("root:x:0:0::/root:/bin/sh\n"
-                                            "asterisk:x:101:102:Asterisk:/var/lib/asterisk:/usr/sbin/nologin\n")
+    (runtime.root / "etc/passwd").write_text(
+        "root:x:0:0::/root:/bin/sh\nasterisk:x:101:102:Asterisk:/var/lib/asterisk:/usr/sbin/nologin\n"
+    )
     assert provision.asterisk_ids(runtime) == (101, 102)
 
 
@@ -315,8 +352,11 @@ def test_a_half_extracted_root_is_not_ready(settings: Settings) -> None:
 
 
 def run_cli(tmp_path: Path, *args: str) -> tuple[int, str]:
-    env = {"HOTLINE_HOME": str(tmp_path / "home"), "HOTLINE_ASTERISK_MODE": "chroot",
-           "HOTLINE_CACHE_DIR": str(tmp_path / "cache")}
+    env = {
+        "HOTLINE_HOME": str(tmp_path / "home"),
+        "HOTLINE_ASTERISK_MODE": "chroot",
+        "HOTLINE_CACHE_DIR": str(tmp_path / "cache"),
+    }
     result = CliRunner().invoke(cli, ["asterisk", *args], env=env)
     return result.exit_code, result.output
 
@@ -340,16 +380,18 @@ def test_stop_when_nothing_runs_is_fine(tmp_path: Path) -> None:
     assert "was not running" in output
 
 
-def test_install_without_root_says_to_run_as_root(settings: Settings,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_install_without_root_says_to_run_as_root(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     with pytest.raises(ProvisionError) as info:
         AsteriskRuntime(settings, "chroot").install()
     assert str(info.value) == "run as root: building and entering the Asterisk root needs mount and chroot"
 
 
-def test_build_without_mmdebstrap_says_how_to_install_it(tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_build_without_mmdebstrap_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(ProvisionError) as info:
         provision.build_tarball(tmp_path / "cache" / "x.tar", "http://127.0.0.1:9/debian", lambda line: None)

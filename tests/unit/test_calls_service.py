@@ -22,7 +22,9 @@ def db(database: Database) -> Database:
 
 def _register(db: Database, caller: str | None = "13800138001") -> str:
     with db.session() as session:
-        entry = calls.CallEntry("1700000000.1", "1700000000.1", caller, "10109366", v.VIA_ARI, "futian")
+        entry = calls.CallEntry(
+            "1700000000.1", "1700000000.1", caller, "10109366", v.VIA_ARI, "futian", county="futian"
+        )
         return calls.register_call(session, entry).uid
 
 

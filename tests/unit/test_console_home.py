@@ -48,8 +48,12 @@ def db_url(tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def settings(tmp_path: Path, db_url: str) -> Settings:
-    return get_settings(home=tmp_path / "home", database_url=db_url, ami_port=free_port(),
-                        hotline_numbers=["10109366", "96333"])
+    return get_settings(
+        home=tmp_path / "home",
+        database_url=db_url,
+        ami_port=free_port(),
+        hotline_numbers=["10109366", "96333"],
+    )
 
 
 @pytest.fixture
@@ -72,10 +76,18 @@ def seed(url: str, *, display_name: str = "张敏", calls: int = 1) -> None:
         s.flush()
         for i in range(calls):
             at = T0 + timedelta(minutes=i)
-            call = Call(uid=f"call{i:03d}", caller_number=f"13800138{i:03d}", dialed_number="10109366",
-                        via="ari", entered_at=at, answered_at=at + timedelta(seconds=5),
-                        ended_at=at + timedelta(seconds=107), queue_name="luohu", agent_id=agent.id,
-                        disposition="answered")
+            call = Call(
+                uid=f"call{i:03d}",
+                caller_number=f"13800138{i:03d}",
+                dialed_number="10109366",
+                via="ari",
+                entered_at=at,
+                answered_at=at + timedelta(seconds=5),
+                ended_at=at + timedelta(seconds=107),
+                queue_name="luohu",
+                agent_id=agent.id,
+                disposition="answered",
+            )
             s.add(call)
             s.flush()
             s.add(Recording(call_id=call.id, path=f"2026/11/22/call{i:03d}.wav", status="ok", duration_s=102))
@@ -93,9 +105,16 @@ def test_home_lists_agents_and_the_latest_call(client: FlaskClient, db_url: str)
     assert "10109366" in html and "96333" in html
     for text in ("8001", "张敏", "agent8001", "已登录 (logged in)", "李娜", "未登录 (logged out)"):
         assert text in html
-    row = html[html.index("<table id=\"calls\">"):]
-    for text in ("2026-11-22 10:30:00", "13800138000", "luohu", "张敏 (8001)", "answered",
-                 '<td class="num">102</td>', "有 (yes)"):
+    row = html[html.index('<table id="calls">') :]
+    for text in (
+        "2026-11-22 10:30:00",
+        "13800138000",
+        "luohu",
+        "张敏 (8001)",
+        "answered",
+        '<td class="num">102</td>',
+        "有 (yes)",
+    ):
         assert text in row
 
 
@@ -164,8 +183,13 @@ def test_secret_key_comes_from_the_secret_store(app: Flask, settings: Settings) 
 
 def test_python_m_webconsole_serves_and_stops_on_sigterm(tmp_path: Path, db_url: str) -> None:
     port = free_port()
-    env = {**os.environ, "HOTLINE_HOME": str(tmp_path / "home"), "HOTLINE_DATABASE_URL": db_url,
-           "HOTLINE_CONSOLE_PORT": str(port), "HOTLINE_BIND_HOST": "127.0.0.1"}
+    env = {
+        **os.environ,
+        "HOTLINE_HOME": str(tmp_path / "home"),
+        "HOTLINE_DATABASE_URL": db_url,
+        "HOTLINE_CONSOLE_PORT": str(port),
+        "HOTLINE_BIND_HOST": "127.0.0.1",
+    }
     env.pop("HOTLINE_CONFIG", None)
     log = (tmp_path / "console.log").open("w+")
     argv = [sys.executable, "-m", "webconsole"]

@@ -29,11 +29,11 @@ def parse(path: Path) -> tuple[int, list[Packet]]:
     data = path.read_bytes()
     magic, _, _, _, _, _, link = struct.unpack_from("<IHHiIII", data)
     assert magic == 0xA1B2C3D4
-    off, packets = 24, []
+    off, packets, first_us = 24, [], None
     while off < len(data):
         sec, usec, incl, orig = struct.unpack_from("<IIII", data, off)
         assert incl == orig
-        frame = data[off + 16:off + 16 + incl]
+        frame = data[off + 16 : off + 16 + incl]
         off += 16 + incl
         assert frame[12:14] == b"\x08\x00"  # IPv4 over Ethernet
         ip = frame[14:]
@@ -43,7 +43,9 @@ def parse(path: Path) -> tuple[int, list[Packet]]:
         rtp = ip[28:]
         b0, b1, seq, ts, ssrc = struct.unpack_from("!BBHII", rtp)
         assert b0 == 0x80
-        at_us = sec * 1_000_000 + usec
+        first_us = sec * 1_000_000 + usec if first_us is None else first_us
+        at_us = sec * 1_000_000 + usec - first_us  # SIPp replays relative to the first packet
+        assert at_us >= 0 and sec > 0, "a zero capture time makes SIPp send the next packet at once"
         packets.append(Packet(at_us, bool(b1 & 0x80), b1 & 0x7F, seq, ts, ssrc, rtp[12:], dport))
     return link, packets
 
@@ -127,10 +129,10 @@ def test_a_generated_pcap_is_reused_from_the_cache(tmp_path: Path) -> None:
 
 
 def test_span_matches_the_packets_written(tmp_path: Path) -> None:
-    pcap = dtmf.dtmf_pcap(tmp_path, "9*0#", tone_ms=100, gap_ms=200)
+    pcap = dtmf.dtmf_pcap(tmp_path, "9*0#", dtmf.DtmfTiming(100, 200))
     _, packets = parse(pcap.path)
 
-    assert pcap.dtmf_ms == dtmf.dtmf_span_ms("9*0#", 100, 200)
+    assert pcap.dtmf_ms == dtmf.dtmf_span_ms("9*0#", dtmf.DtmfTiming(100, 200))
     assert packets[-1].at_us == (pcap.dtmf_ms - dtmf.PACKET_MS) * 1000
 
 
@@ -159,3 +161,83 @@ def test_an_audio_pcap_without_pcma_is_refused(tmp_path: Path) -> None:
     source.write_bytes(dtmf.pcap_bytes(dtmf.build_stream("1")))
     with pytest.raises(ValueError, match="no PCMA"):
         dtmf.media_pcap(tmp_path, tail_ms=100, audio_source=source)
+
+
+def event_runs(packets: list[Packet]) -> list[tuple[int, list[Packet]]]:
+    """(code, packets) of each telephone event in order, one per RTP timestamp."""
+    runs: dict[int, list[Packet]] = {}
+    for p in packets:
+        if p.pt == 101:
+            runs.setdefault(p.ts, []).append(p)
+    return [(struct.unpack_from("!B", ps[0].payload)[0], ps) for _, ps in sorted(runs.items())]
+
+
+def test_a_pause_separates_two_presses_of_the_same_digit(tmp_path: Path) -> None:
+    _, packets = parse(dtmf.dtmf_pcap(tmp_path, "1,1", dtmf.DtmfTiming(pause_ms=1500)).path)
+
+    (first_code, first), (second_code, second) = event_runs(packets)
+    assert (first_code, second_code) == (1, 1)
+    tone_end = first[0].ts + struct.unpack_from("!BBH", first[-1].payload)[2]  # start + final duration
+    silent_ms = (second[0].ts - tone_end) / 8
+    assert 1500 <= silent_ms <= 1500 + 20 * (dtmf.END_RETRANSMITS + 1), silent_ms  # + the end retransmits
+    assert second[0].at_us - first[0].at_us == (second[0].ts - first[0].ts) // 8 * 1000
+    seqs = [p.seq for p in packets]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs))) and len({p.ssrc for p in packets}) == 1
+    assert [p.ts for p in packets] == sorted(p.ts for p in packets)
+
+
+def test_repeated_digits_without_pauses_are_still_one_event_each(tmp_path: Path) -> None:
+    _, packets = parse(dtmf.dtmf_pcap(tmp_path, "4422").path)
+    assert [code for code, _ in event_runs(packets)] == [4, 4, 2, 2]
+
+
+def test_pauses_replace_the_gap_and_count_in_the_span(tmp_path: Path) -> None:
+    assert dtmf.presses("9,1,,1#", dtmf.DtmfTiming(gap_ms=300, pause_ms=1500)) == (
+        [(0, "9"), (1500, "1"), (3000, "1"), (300, "#")],
+        0,
+    )
+    assert dtmf.presses(",5,", dtmf.DtmfTiming(pause_ms=700)) == ([(700, "5")], 700)
+    per_digit = dtmf.dtmf_span_ms("1")
+    assert dtmf.dtmf_span_ms("9,1,1", dtmf.DtmfTiming(160, 300, 1500)) == 3 * per_digit + 2 * 1500
+    pcap = dtmf.dtmf_pcap(tmp_path, "9,1,1", dtmf.DtmfTiming(pause_ms=1500))
+    _, packets = parse(pcap.path)
+    assert packets[-1].at_us == (pcap.dtmf_ms - dtmf.PACKET_MS) * 1000
+    assert (
+        dtmf.dtmf_pcap(tmp_path, "1,1", dtmf.DtmfTiming(pause_ms=900)).path
+        != dtmf.dtmf_pcap(tmp_path, "1,1").path
+    )
+
+
+def test_a_pause_inside_the_audio_carries_audio(tmp_path: Path) -> None:
+    audio = tmp_path / "audio.pcap"
+    audio.write_bytes(dtmf.pcap_bytes(dtmf.build_stream(lead_ms=100, audio=bytes(range(256)) * 4)))
+    _, packets = parse(
+        dtmf.media_pcap(tmp_path, "4,2", timing=dtmf.DtmfTiming(pause_ms=1000), audio_source=audio).path
+    )
+
+    kinds = "".join("d" if p.pt == 101 else "a" for p in packets)
+    assert kinds.strip("a").count("a") == 50  # 1 s of audio between the two digits
+    assert len({p.ssrc for p in packets}) == 1
+
+
+def test_dtmf_only_starts_with_one_silent_packet_so_the_lead_survives_replay(tmp_path: Path) -> None:
+    """SIPp sends a pcap's first packet at once: without it the lead (delay) and a leading pause vanish."""
+    pcap = dtmf.media_pcap(tmp_path, ",1", lead_ms=1000, timing=dtmf.DtmfTiming(pause_ms=500))
+    _, packets = parse(pcap.path)
+
+    assert packets[0].at_us == 0 and packets[0].pt == 8 and packets[0].payload == b"\xd5" * 160
+    assert [p.pt for p in packets[1:]] == [101] * len(packets[1:])
+    assert packets[1].at_us == pcap.dtmf_start_ms * 1000 == 1_500_000
+    assert {p.pt for p in parse(dtmf.dtmf_pcap(tmp_path, "1").path)[1]} == {101}, "no lead, no filler"
+
+
+@pytest.mark.parametrize("digits", [",", ",,,"])
+def test_pauses_alone_are_refused(digits: str) -> None:
+    with pytest.raises(ValueError, match="only pauses"):
+        dtmf.check_digits(digits)
+
+
+def test_the_refusal_mentions_the_pause() -> None:
+    with pytest.raises(ValueError, match="'x' in '1,x' is not a DTMF digit .*',' pauses"):
+        dtmf.check_digits("1,x")
+    assert dtmf.check_digits(",9,a,") == ",9,A,"

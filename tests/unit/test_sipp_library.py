@@ -11,11 +11,16 @@ import pytest
 
 from hotline.sipp import library
 from hotline.sipp.dtmf import read_pcap
-from hotline.sipp.plan import CallOptions, check_secret, plan_call
+from hotline.sipp.plan import CallOptions, CallPlan, check_secret, plan_call
 
 AGENT_CONTEXTS: dict[str, dict[str, Any]] = {
-    "agent-register": {"user": "agent8001", "password": "s3cr-t_X", "contact_port": 5071, "expires": 120,
-                       "cseq": 1},
+    "agent-register": {
+        "user": "agent8001",
+        "password": "s3cr-t_X",
+        "contact_port": 5071,
+        "expires": 120,
+        "cseq": 1,
+    },
     "agent-answer": {"ring_ms": 300},
 }
 
@@ -156,8 +161,10 @@ def test_agent_answer_rings_answers_and_handles_cancel(tmp_path: Path) -> None:
 
 def test_a_template_file_outside_the_library_can_use_its_macros(tmp_path: Path) -> None:
     own = tmp_path / "mine.xml.jinja"
-    own.write_text('{% import "_sip.xml.jinja" as sip with context %}\n'
-                   '{{ sip.open("mine") }}\n{{ sip.invite() }}\n{{ sip.answered() }}\n{{ sip.close() }}\n')
+    own.write_text(
+        '{% import "_sip.xml.jinja" as sip with context %}\n'
+        '{{ sip.open("mine") }}\n{{ sip.invite() }}\n{{ sip.answered() }}\n{{ sip.close() }}\n'
+    )
 
     root = ET.fromstring(library.render(own, caller_context(tmp_path)))
     assert root.get("name") == "mine" and sends(root)[0].startswith("INVITE sip:10109366@")
@@ -176,14 +183,24 @@ def test_plan_refuses_what_would_break_the_sip_message(tmp_path: Path, changes: 
         plan_call(CallOptions(**opts), tmp_path)  # type: ignore[arg-type]
 
 
+def plan(tmp_path: Path, **changes: Any) -> CallPlan:
+    """plan_call for caller 1 dialing 2, no audio, hold 3 s, with `changes`."""
+    return plan_call(
+        CallOptions(**{"caller": "1", "to": "2", "audio": None, "hold_s": 3, **changes}), tmp_path
+    )
+
+
 def test_plan_times_the_call(tmp_path: Path) -> None:
-    plain = plan_call(CallOptions(caller="1", to="2", audio=None, hold_s=3), tmp_path)
-    info = plan_call(CallOptions(caller="1", to="2", audio=None, digits="12", dtmf_mode="info", delay_s=1,
-                                 hold_s=3, tone_ms=100, gap_ms=200), tmp_path)
+    plain = plan(tmp_path)
+    info = plan(tmp_path, digits="12", dtmf_mode="info", delay_s=1, tone_ms=100, gap_ms=200)
 
     assert plain.talk_ms == 3000 and plain.context["steps"] == [] and plain.context["media_pcap"] == ""
-    assert info.context["steps"] == [{"kind": "wait", "ms": 1000}, {"kind": "info", "digit": "1", "cseq": 2},
-                                     {"kind": "wait", "ms": 300}, {"kind": "info", "digit": "2", "cseq": 3}]
+    assert info.context["steps"] == [
+        {"kind": "wait", "ms": 1000},
+        {"kind": "info", "digit": "1", "cseq": 2},
+        {"kind": "wait", "ms": 300},
+        {"kind": "info", "digit": "2", "cseq": 3},
+    ]
     assert info.talk_ms == 1000 + 400 + 3000 and info.context["bye_cseq"] == 4
 
 
@@ -191,3 +208,37 @@ def test_plan_times_the_call(tmp_path: Path) -> None:
 def test_passwords_sipp_cannot_carry_are_refused(password: str) -> None:
     with pytest.raises(ValueError):
         check_secret(password)
+
+
+def test_info_pauses_are_longer_waits_between_the_infos(tmp_path: Path) -> None:
+    paused = plan(tmp_path, digits="9,1,1", dtmf_mode="info", delay_s=1, tone_ms=100, gap_ms=200, pause_s=1.5)
+
+    waits = [s["ms"] for s in paused.context["steps"] if s["kind"] == "wait"]
+    infos = [(s["digit"], s["cseq"]) for s in paused.context["steps"] if s["kind"] == "info"]
+    assert waits == [1000, 1600, 1600] and infos == [("9", 2), ("1", 3), ("1", 4)]
+    assert paused.context["bye_cseq"] == 5
+    assert paused.talk_ms == 1000 + 2 * 1500 + 3 * 100 + 3000
+    root = render("call", paused.context)
+    check_labels(root)
+    assert [s.split("Signal=")[1].split()[0] for s in sends(root) if s.startswith("INFO")] == ["9", "1", "1"]
+
+
+def test_rfc4733_pauses_lengthen_the_call_and_ride_in_the_pcap(tmp_path: Path) -> None:
+    short = plan(tmp_path, digits="11")
+    paused = plan(tmp_path, digits="1,1", pause_s=2)
+
+    assert paused.talk_ms - short.talk_ms == 2000 - 300  # the pause replaces the gap
+    (wait,) = paused.context["steps"]
+    assert wait["ms"] == paused.talk_ms - 3000
+    codes = [p.event()[0] for p in read_pcap(Path(paused.context["media_pcap"])) if p.event()]
+    assert set(codes) == {1}
+
+
+def test_a_zero_delay_makes_no_zero_wait(tmp_path: Path) -> None:
+    zero = plan(tmp_path, digits="1", dtmf_mode="info", delay_s=0)
+    assert zero.context["steps"] == [{"kind": "info", "digit": "1", "cseq": 2}]
+
+
+def test_a_negative_pause_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="pause"):
+        plan(tmp_path, digits="1,1", pause_s=-1)

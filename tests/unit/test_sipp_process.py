@@ -25,8 +25,17 @@ STATS = (
 
 
 def result(**changes: object) -> SippResult:
-    data: dict[str, object] = {"name": "call", "rc": 0, "successful": 3, "failed": 0, "created": 3,
-                               "elapsed_s": 12.34, "output": "screen", "errors": "", "workdir": Path("/w")}
+    data: dict[str, object] = {
+        "name": "call",
+        "rc": 0,
+        "successful": 3,
+        "failed": 0,
+        "created": 3,
+        "elapsed_s": 12.34,
+        "output": "screen",
+        "errors": "",
+        "workdir": Path("/w"),
+    }
     data.update(changes)
     return SippResult(**data)  # type: ignore[arg-type]
 
@@ -40,12 +49,16 @@ def test_the_last_stats_row_gives_the_cumulative_counters() -> None:
 
 
 def test_scenario_log_lines_become_events() -> None:
-    text = ("hotline|answered|1-2@127.0.0.2|13800138000|10109366\n"
-            "garbage line\n"
-            "hotline|hangup-remote|1-2@127.0.0.2|\n")
+    text = (
+        "hotline|answered|1-2@127.0.0.2|13800138000|10109366\n"
+        "garbage line\n"
+        "hotline|hangup-remote|1-2@127.0.0.2|\n"
+    )
 
-    assert parse_events(text) == [SippEvent("answered", "1-2@127.0.0.2", ("13800138000", "10109366")),
-                                  SippEvent("hangup-remote", "1-2@127.0.0.2", ())]
+    assert parse_events(text) == [
+        SippEvent("answered", "1-2@127.0.0.2", ("13800138000", "10109366")),
+        SippEvent("hangup-remote", "1-2@127.0.0.2", ()),
+    ]
 
 
 def test_summary_is_one_line_with_counts_and_time() -> None:
@@ -56,8 +69,14 @@ def test_summary_is_one_line_with_counts_and_time() -> None:
 
 @pytest.mark.parametrize(
     ("changes", "ok"),
-    [({}, True), ({"rc": 1, "failed": 1, "successful": 2}, False), ({"rc": 255}, False),
-     ({"timed_out": True}, False), ({"expected": 5}, False), ({"expected": 3}, True)],
+    [
+        ({}, True),
+        ({"rc": 1, "failed": 1, "successful": 2}, False),
+        ({"rc": 255}, False),
+        ({"timed_out": True}, False),
+        ({"expected": 5}, False),
+        ({"expected": 3}, True),
+    ],
 )
 def test_a_run_is_ok_only_if_every_call_succeeded(changes: dict[str, object], ok: bool) -> None:
     assert result(**changes).ok is ok
@@ -72,16 +91,29 @@ def test_report_carries_the_error_log_and_screen() -> None:
 
 
 def test_result_counts_events() -> None:
-    r = result(events=[SippEvent("hangup-remote", "a", ()), SippEvent("answered", "a", ()),
-                       SippEvent("hangup-remote", "b", ())])
+    r = result(
+        events=[
+            SippEvent("hangup-remote", "a", ()),
+            SippEvent("answered", "a", ()),
+            SippEvent("hangup-remote", "b", ()),
+        ]
+    )
     assert r.remote_hangups == 2 and r.count("answered") == 1 and r.count("stopped") == 0
 
 
 def test_command_line_has_the_safety_flags_and_own_ports(tmp_path: Path) -> None:
     allocator = ports.PortAllocator()
     res = allocator.reserve("127.0.0.1", 45200, 46000)
-    argv = SippCommand(name="call", xml="<scenario/>", local_ip="127.0.0.2", reservation=res,
-                       remote="127.0.0.1:5060", calls=3, rate=0.5, timeout_s=42.4).argv(tmp_path)
+    argv = SippCommand(
+        name="call",
+        xml="<scenario/>",
+        local_ip="127.0.0.2",
+        reservation=res,
+        remote="127.0.0.1:5060",
+        calls=3,
+        rate=0.5,
+        timeout_s=42.4,
+    ).argv(tmp_path)
 
     assert argv[:2] == ["sipp", "127.0.0.1:5060"]
     pairs = dict(zip(argv[2::], argv[3::], strict=False))
@@ -91,8 +123,9 @@ def test_command_line_has_the_safety_flags_and_own_ports(tmp_path: Path) -> None
     assert pairs["-m"] == "3" and pairs["-r"] == "0.5" and pairs["-timeout"] == "57s"
     assert {"-nostdin", "-timeout_error", "-trace_err", "-trace_stat", "-trace_logs"} <= set(argv)
     assert all(str(tmp_path) in pairs[flag] for flag in ("-sf", "-stf", "-log_file", "-error_file"))
-    uas = SippCommand(name="a", xml="", local_ip="127.0.0.1", reservation=res, timeout_s=None, rtp_echo=True,
-                      call_id="x@y").argv(tmp_path)
+    uas = SippCommand(
+        name="a", xml="", local_ip="127.0.0.1", reservation=res, timeout_s=None, rtp_echo=True, call_id="x@y"
+    ).argv(tmp_path)
     assert uas[1] == "-sf" and "-rtp_echo" in uas and "-timeout" not in uas and "-r" not in uas
     assert uas[uas.index("-cid_str") + 1] == "x@y"
 

@@ -53,7 +53,10 @@ class WsPeer:
     """The server side of one accepted event WebSocket."""
 
     def __init__(
-        self, protocol: ServerProtocol, request: Request, reader: asyncio.StreamReader,
+        self,
+        protocol: ServerProtocol,
+        request: Request,
+        reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
     ) -> None:
         self.protocol = protocol
@@ -206,17 +209,19 @@ class FakeAri:
         self.sessions.append(peer)
         await peer.pump()
 
-    async def _rest(
-        self, head: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
+    async def _rest(self, head: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         while True:
             method, target, headers = _parse_head(head)
             length = int(headers.get("content-length", "0"))
             body = await reader.readexactly(length) if length else b""
             parts = urlsplit(target)
             rec = Recorded(
-                method, parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)),
-                json.loads(body) if body else None, headers, seq=next(self._clock),
+                method,
+                parts.path,
+                dict(parse_qsl(parts.query, keep_blank_values=True)),
+                json.loads(body) if body else None,
+                headers,
+                seq=next(self._clock),
             )
             self.requests.append(rec)
             status, payload = await self._reply(rec)
@@ -225,7 +230,8 @@ class FakeAri:
             data = b"" if payload is None else json.dumps(payload).encode()
             writer.write(
                 f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n".encode() + data
+                f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n".encode()
+                + data
             )
             rec.replied = next(self._clock)
             await writer.drain()

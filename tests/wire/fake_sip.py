@@ -86,8 +86,15 @@ def build(first: str, headers: list[tuple[str, str]], body: str = "") -> bytes:
 def parse_rtp(data: bytes) -> RtpPacket | None:
     if len(data) < 12 or data[0] >> 6 != 2:
         return None
-    return RtpPacket(0, data[1] & 0x7F, bool(data[1] & 0x80), int.from_bytes(data[2:4], "big"),
-                     int.from_bytes(data[4:8], "big"), int.from_bytes(data[8:12], "big"), data[12:])
+    return RtpPacket(
+        0,
+        data[1] & 0x7F,
+        bool(data[1] & 0x80),
+        int.from_bytes(data[2:4], "big"),
+        int.from_bytes(data[4:8], "big"),
+        int.from_bytes(data[8:12], "big"),
+        data[12:],
+    )
 
 
 def dtmf_digits(packets: list[RtpPacket]) -> str:
@@ -102,8 +109,10 @@ def dtmf_digits(packets: list[RtpPacket]) -> str:
 
 
 def sdp(host: str, port: int) -> str:
-    return (f"v=0\r\no=fake 1 1 IN IP4 {host}\r\ns=fake\r\nc=IN IP4 {host}\r\nt=0 0\r\n"
-            f"m=audio {port} RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n")
+    return (
+        f"v=0\r\no=fake 1 1 IN IP4 {host}\r\ns=fake\r\nc=IN IP4 {host}\r\nt=0 0\r\n"
+        f"m=audio {port} RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+    )
 
 
 @dataclass
@@ -172,8 +181,14 @@ class FakePbx:
     def send(self, data: bytes, dest: Addr) -> None:
         self.sip.sendto(data, dest)
 
-    def _reply(self, req: SipMessage, status: str, extra: tuple[tuple[str, str], ...] = (), body: str = "",
-               tag: str = "") -> None:
+    def _reply(
+        self,
+        req: SipMessage,
+        status: str,
+        extra: tuple[tuple[str, str], ...] = (),
+        body: str = "",
+        tag: str = "",
+    ) -> None:
         to = req.get("To") + (f";tag={tag}" if tag and ";tag=" not in req.get("To") else "")
         headers = [("Via", v) for v in req.all("Via")]
         headers += [("From", req.get("From")), ("To", to), ("Call-ID", req.call_id)]
@@ -207,11 +222,18 @@ class FakePbx:
 
     def _send_bye(self, dialog: Dialog) -> None:
         inv = dialog.invite
-        headers = [("Via", f"SIP/2.0/UDP {self.host}:{self.port};branch=z9hG4bK{secrets.token_hex(6)}"),
-                   ("From", f"{inv.get('To')};tag={dialog.local_tag}"), ("To", inv.get("From")),
-                   ("Call-ID", inv.call_id), ("CSeq", "1 BYE"), ("Max-Forwards", "70")]
-        self.send(build(f"BYE sip:{uri_user(inv.get('Contact'))}@{inv.source[0]}:{inv.source[1]} SIP/2.0",
-                        headers), inv.source)
+        headers = [
+            ("Via", f"SIP/2.0/UDP {self.host}:{self.port};branch=z9hG4bK{secrets.token_hex(6)}"),
+            ("From", f"{inv.get('To')};tag={dialog.local_tag}"),
+            ("To", inv.get("From")),
+            ("Call-ID", inv.call_id),
+            ("CSeq", "1 BYE"),
+            ("Max-Forwards", "70"),
+        ]
+        self.send(
+            build(f"BYE sip:{uri_user(inv.get('Contact'))}@{inv.source[0]}:{inv.source[1]} SIP/2.0", headers),
+            inv.source,
+        )
 
     def _on_ack(self, req: SipMessage) -> None:
         if req.call_id in self.dialogs:
@@ -264,8 +286,9 @@ class FakePbx:
             if msg.method == method and msg.status in statuses:
                 return msg
 
-    def call_phone(self, dest: Addr, user: str, *, rtp_packets: int = 25, cancel: bool = False,
-                   hangup: bool = True) -> int:
+    def call_phone(
+        self, dest: Addr, user: str, *, rtp_packets: int = 25, cancel: bool = False, hangup: bool = True
+    ) -> int:
         """Call a phone as Asterisk calls an agent: INVITE, ACK, RTP, BYE (or CANCEL while it rings).
 
         Returns how many of our RTP packets came back (the phone's RTP echo). With hangup=False the
@@ -280,21 +303,38 @@ class FakePbx:
         def via(b: str) -> tuple[str, str]:
             return ("Via", f"SIP/2.0/UDP {self.host}:{self.port};branch={b}")
 
-        invite = [via(branch), *ours, ("To", f"<{uri}>"), ("CSeq", "1 INVITE"),
-                  ("Contact", f"<sip:fake@{self.host}:{self.port}>"), ("Content-Type", "application/sdp")]
+        invite = [
+            via(branch),
+            *ours,
+            ("To", f"<{uri}>"),
+            ("CSeq", "1 INVITE"),
+            ("Contact", f"<sip:fake@{self.host}:{self.port}>"),
+            ("Content-Type", "application/sdp"),
+        ]
         self.send(build(f"INVITE {uri} SIP/2.0", invite, sdp(self.host, self.media_port)), dest)
         if cancel:
             self._await(call_id, "INVITE", {180})
-            self.send(build(f"CANCEL {uri} SIP/2.0", [via(branch), *ours, ("To", f"<{uri}>"),
-                                                        ("CSeq", "1 CANCEL")]), dest)
+            self.send(
+                build(
+                    f"CANCEL {uri} SIP/2.0", [via(branch), *ours, ("To", f"<{uri}>"), ("CSeq", "1 CANCEL")]
+                ),
+                dest,
+            )
             final = self._await(call_id, "INVITE", {487})
-            self.send(build(f"ACK {uri} SIP/2.0", [via(branch), *ours, ("To", final.get("To")),
-                                                     ("CSeq", "1 ACK")]), dest)
+            self.send(
+                build(f"ACK {uri} SIP/2.0", [via(branch), *ours, ("To", final.get("To")), ("CSeq", "1 ACK")]),
+                dest,
+            )
             return 0
         ok = self._await(call_id, "INVITE", {200})
         to = ok.get("To")
-        self.send(build(f"ACK {uri} SIP/2.0", [via(f"z9hG4bK{secrets.token_hex(6)}"), *ours, ("To", to),
-                                                 ("CSeq", "1 ACK")]), dest)
+        self.send(
+            build(
+                f"ACK {uri} SIP/2.0",
+                [via(f"z9hG4bK{secrets.token_hex(6)}"), *ours, ("To", to), ("CSeq", "1 ACK")],
+            ),
+            dest,
+        )
         lines = ok.body.split("\r\n")
         media_host = next(line[9:] for line in lines if line.startswith("c=IN IP4 "))
         media_port = int(next(line for line in lines if line.startswith("m=audio")).split()[1])
@@ -307,7 +347,12 @@ class FakePbx:
         echoed = sum(p.ssrc == ssrc for p in self.rtp)
         if not hangup:
             return echoed
-        self.send(build(f"BYE {uri} SIP/2.0", [via(f"z9hG4bK{secrets.token_hex(6)}"), *ours, ("To", to),
-                                                 ("CSeq", "2 BYE")]), dest)
+        self.send(
+            build(
+                f"BYE {uri} SIP/2.0",
+                [via(f"z9hG4bK{secrets.token_hex(6)}"), *ours, ("To", to), ("CSeq", "2 BYE")],
+            ),
+            dest,
+        )
         self._await(call_id, "BYE", {200})
         return echoed

@@ -80,6 +80,7 @@ class Lab:
             language="zh",
             default_queue="city",
             welcome_prompt="welcome",
+            ivr_flow="",  # no IVR flow: the welcome-then-queue path these tests drive
         )
 
     def call_rows(self) -> list[dict[str, Any]]:
@@ -179,9 +180,14 @@ async def test_inbound_call_is_answered_registered_welcomed_then_handed_to_the_a
     assert requests_of(fake, ch) == [
         ("POST", "/answer", {}),
         ("POST", "/variable", {"variable": "__HOTLINE_CALL_ID", "value": uid}),
-        ("POST", "/variable", {"variable": "HOTLINE_QUEUE", "value": "city"}),
         ("POST", "/variable", {"variable": "__HOTLINE_VIA", "value": "ari"}),
-        ("POST", f"/play/play-{uid}-welcome", {"media": "sound:hotline/welcome", "lang": "zh"}),
+        ("POST", "/variable", {"variable": "HOTLINE_QUEUE", "value": "futian"}),
+        ("POST", f"/play/play-{uid}-1", {"media": "sound:hotline/welcome", "lang": "zh"}),
+        ("POST", "/variable", {"variable": "CHANNEL(language)", "value": "zh"}),
+        ("POST", "/variable", {"variable": "HOTLINE_QUEUE", "value": "futian"}),
+        ("POST", "/variable", {"variable": "HOTLINE_COUNTY", "value": "futian"}),
+        ("POST", "/variable", {"variable": "HOTLINE_OVERFLOW_QUEUE", "value": "city"}),
+        ("POST", "/variable", {"variable": "HOTLINE_OVERFLOW_WAIT", "value": "60"}),
         ("POST", "/continue", ACD),
     ]
     assert row == {
@@ -190,8 +196,8 @@ async def test_inbound_call_is_answered_registered_welcomed_then_handed_to_the_a
         "caller": CALLER,
         "dialed": HOTLINE,
         "via": "ari",
-        "queue": "city",
-        "county": "city",
+        "queue": "futian",  # CALLER is a member registered in Futian
+        "county": "futian",
         "disposition": "active",
     }
 
@@ -383,9 +389,12 @@ async def test_a_burst_of_300_calls_with_slow_rest_does_not_hold_up_the_event_re
         [early_continue] = fake.calls("POST", f"/ari/channels/{early}/continue")
         assert early_continue.query == ACD
         assert {channel_of(r) for r in answered()} == set(burst)
-        # The PlaybackFinished sent after the 300 StasisStarts moved the early call on before any
-        # burst call had got through its answer, call row and variables to its prompt ...
-        assert all(early_continue.seq < p.seq for p in burst_requests(fake, "play/*"))
+        # The PlaybackFinished sent after the 300 StasisStarts moved the early call on (its first
+        # hand-off request) before any burst call had got through its answer, call row and
+        # variables to its prompt ...
+        moved_on = next(r for r in fake.calls("POST", f"/ari/channels/{early}/variable")
+                        if r.query.get("variable") == "CHANNEL(language)")  # fmt: skip
+        assert all(moved_on.seq < p.seq for p in burst_requests(fake, "play/*"))
         # ... and the answers did not go out one event at a time,
         assert most_in_flight(answered()) >= 10
         # nor over more connections than Asterisk's http.conf sessionlimit (100, WebSocket included).

@@ -50,7 +50,10 @@ class FakeAsterisk:
         return cls(reader, writer)
 
     async def send_headers(
-        self, script: str, args: Sequence[str] = (), uniqueid: str = "1763850000.42",
+        self,
+        script: str,
+        args: Sequence[str] = (),
+        uniqueid: str = "1763850000.42",
         channel: str = "PJSIP/carrier-00000007",
     ) -> None:
         headers = {
@@ -120,8 +123,14 @@ async def test_routes_by_script_name_with_query_args_and_positional_args() -> No
     seen: dict[str, Any] = {}
 
     async def call_register(req: AgiRequest) -> None:
-        seen.update(script=req.script, args=req.args, argv=req.argv, channel=req.channel,
-                    uniqueid=req.uniqueid, dnid=req.headers["agi_dnid"])
+        seen.update(
+            script=req.script,
+            args=req.args,
+            argv=req.argv,
+            channel=req.channel,
+            uniqueid=req.uniqueid,
+            dnid=req.headers["agi_dnid"],
+        )
         await req.set_variable("HOTLINE_QUEUE", req.args["county"])
 
     async def call_ended(req: AgiRequest) -> None:
@@ -131,16 +140,31 @@ async def test_routes_by_script_name_with_query_args_and_positional_args() -> No
     async with serving(routes) as server:
         commands = await agi_call(server.port, "call_register?county=luohu&lang=zh", ["uid-7", "a b,c"])
     assert seen == {
-        "script": "call_register", "args": {"county": "luohu", "lang": "zh"}, "argv": ["uid-7", "a b,c"],
-        "channel": "PJSIP/carrier-00000007", "uniqueid": "1763850000.42", "dnid": "12345",
+        "script": "call_register",
+        "args": {"county": "luohu", "lang": "zh"},
+        "argv": ["uid-7", "a b,c"],
+        "channel": "PJSIP/carrier-00000007",
+        "uniqueid": "1763850000.42",
+        "dnid": "12345",
     }
     assert commands == ['SET VARIABLE HOTLINE_QUEUE "luohu"']
 
 
 @wire
 async def test_set_variable_values_reach_asterisk_intact_whatever_they_contain() -> None:
-    values = ['plain', 'two words', 'say "hi"', 'back\\slash', 'ends with \\', '"',
-              'line1\nSET VARIABLE EVIL 1', 'cr\rlf', '', '张三 (罗湖)', '${EVIL}']
+    values = [
+        "plain",
+        "two words",
+        'say "hi"',
+        "back\\slash",
+        "ends with \\",
+        '"',
+        "line1\nSET VARIABLE EVIL 1",
+        "cr\rlf",
+        "",
+        "张三 (罗湖)",
+        "${EVIL}",
+    ]
     expected = [v.replace("\n", " ").replace("\r", " ") for v in values]
     rejected: list[str] = []
 
@@ -158,7 +182,7 @@ async def test_set_variable_values_reach_asterisk_intact_whatever_they_contain()
         commands = await agi_call(server.port, "setter")
     parsed = [asterisk_parse_args(c) for c in commands]
     assert parsed[: len(values)] == [["SET", "VARIABLE", f"__V{n}", v] for n, v in enumerate(expected)]
-    assert parsed[len(values):] == [["SET", "VARIABLE", "CDR(userfield)", "ok"]]
+    assert parsed[len(values) :] == [["SET", "VARIABLE", "CDR(userfield)", "ok"]]
     assert rejected == ["A B", 'A"B', "A\nB", ""]
 
 
@@ -187,13 +211,15 @@ async def test_get_variable_reads_values_and_none_for_unset() -> None:
 
 @wire
 async def test_multi_line_usage_errors_and_result_extras_are_parsed_in_step() -> None:
-    replies = iter([
-        "520-Invalid command syntax.  Proper usage follows:\n"
-        "Usage: STREAM FILE <filename>\n520 End of proper usage.",
-        "200 result=0 endpos=16000",
-        "200 result=1 (timeout) endpos=8000",
-        "510 Invalid or unknown command",
-    ])
+    replies = iter(
+        [
+            "520-Invalid command syntax.  Proper usage follows:\n"
+            "Usage: STREAM FILE <filename>\n520 End of proper usage.",
+            "200 result=0 endpos=16000",
+            "200 result=1 (timeout) endpos=8000",
+            "510 Invalid or unknown command",
+        ]
+    )
     got: list[AgiResponse] = []
 
     async def raw(req: AgiRequest) -> None:
@@ -246,8 +272,9 @@ async def test_unknown_script_logs_a_warning_and_lets_the_dialplan_go_on(
     async with serving({"known": lambda req: asyncio.sleep(0)}) as server:
         commands = await agi_call(server.port, "nope?x=1")
     assert commands == ['VERBOSE "hotline: unknown AGI script nope" 1']
-    assert any(r.levelno == logging.WARNING and "unknown AGI script 'nope'" in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        r.levelno == logging.WARNING and "unknown AGI script 'nope'" in r.getMessage() for r in caplog.records
+    )
 
 
 # ---- robustness -------------------------------------------------------------------
@@ -277,8 +304,11 @@ async def test_probes_garbage_and_stalls_do_not_hold_up_the_next_request(
         assert served == ["after-the-noise"]
         assert await garbage.read_command() is None
         assert await stalled.read_command() is None  # closed by the header timeout
-    levels = {r.getMessage().split(": ", 1)[1].split(" (")[0]: r.levelno for r in caplog.records
-              if r.name == "agi.server" and "AGI 127.0.0.1" in r.getMessage()}
+    levels = {
+        r.getMessage().split(": ", 1)[1].split(" (")[0]: r.levelno
+        for r in caplog.records
+        if r.name == "agi.server" and "AGI 127.0.0.1" in r.getMessage()
+    }
     assert levels["connected and closed without a request"] == logging.DEBUG
     assert levels["closed inside the header block"] == logging.WARNING
     assert levels["no complete header block within 2.0 s"] == logging.WARNING
@@ -348,8 +378,10 @@ async def test_an_unanswered_command_times_out_and_closes_the_connection(
         assert await fake.read_command() is None  # the server gave up and closed
         assert await agi_call(server.port, "waits") == ["GET VARIABLE X"]
     assert len(errors) == 1
-    assert any(r.levelno == logging.WARNING and "aborted: no reply to GET within 0.3 s" in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        r.levelno == logging.WARNING and "aborted: no reply to GET within 0.3 s" in r.getMessage()
+        for r in caplog.records
+    )
 
 
 @wire

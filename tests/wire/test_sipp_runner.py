@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,10 +12,12 @@ import pytest
 
 from hotline.secrets import SecretStore
 from hotline.settings import Settings, get_settings
-from hotline.sipp.dtmf import DTMF_PT, PCMA_PT
+from hotline.sipp.dtmf import DTMF_PT, PCMA_PT, RtpPacket
 from hotline.sipp.plan import DEFAULT_AUDIO
+from hotline.sipp.presets import preset_call_kwargs
 from hotline.sipp.process import sipp_available
 from hotline.sipp.runner import AgentPhone, AgentPhoneError, run_call, start_call
+from tests.wire import fake_sip
 from tests.wire.fake_sip import FakePbx, dtmf_digits, uri_user, wait_until
 
 pytestmark = pytest.mark.skipif(not sipp_available(), reason="sipp (sip-tester) is not installed")
@@ -26,6 +30,27 @@ CALLER = "13800138000"
 def pbx() -> Iterator[FakePbx]:
     with FakePbx() as fake:
         yield fake
+
+
+@pytest.fixture
+def arrivals(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fake Asterisk stamps each RTP packet's at_ms with its arrival (monotonic ms)."""
+    parse = fake_sip.parse_rtp
+
+    def stamped(data: bytes) -> RtpPacket | None:
+        packet = parse(data)
+        return None if packet is None else dataclasses.replace(packet, at_ms=int(time.monotonic() * 1000))
+
+    monkeypatch.setattr(fake_sip, "parse_rtp", stamped)
+
+
+def event_starts(packets: list[RtpPacket]) -> list[int]:
+    """Arrival ms of the first packet of each telephone event."""
+    firsts: dict[int, int] = {}
+    for p in packets:
+        if p.payload_type == DTMF_PT:
+            firsts.setdefault(p.timestamp, p.at_ms)
+    return [at for _, at in sorted(firsts.items())]
 
 
 @pytest.fixture
@@ -59,8 +84,9 @@ def test_rfc4733_digits_arrive_in_order_inside_the_callers_audio(settings: Setti
 
 
 def test_info_digits_arrive_as_sip_info(settings: Settings, pbx: FakePbx) -> None:
-    result = run_call(settings, caller=CALLER, digits="19#", dtmf_mode="info", delay_s=0.1, hold_s=0.1,
-                      audio=None)
+    result = run_call(
+        settings, caller=CALLER, digits="19#", dtmf_mode="info", delay_s=0.1, hold_s=0.1, audio=None
+    )
 
     assert result.ok, result.report()
     assert [body.split("\r\n")[0] for body in pbx.infos] == ["Signal=1", "Signal=9", "Signal=#"]
@@ -208,3 +234,49 @@ def test_a_run_past_its_timeout_is_stopped_and_hangs_up(settings: Settings, pbx:
     assert result.timed_out and not result.ok
     assert "timed out" in result.summary()
     wait_until(lambda: pbx.byes == [pbx.invites[0].call_id], what="the BYE of the stopped call")
+
+
+@needs_raw
+@pytest.mark.usefixtures("arrivals")
+def test_dtmf_only_pauses_and_delay_hold_on_the_wire(settings: Settings, pbx: FakePbx) -> None:
+    result = run_call(settings, caller=CALLER, digits="1,1", pause_s=1.0, delay_s=0.8, hold_s=0.2, audio=None)
+
+    assert result.ok, result.report()
+    assert dtmf_digits(pbx.rtp) == "11"
+    first, second = event_starts(pbx.rtp)
+    one_digit_ms = 220  # 160 ms tone + 3 end retransmits
+    assert 1000 + one_digit_ms - 100 <= second - first <= 1000 + one_digit_ms + 150, second - first
+    assert pbx.rtp[0].payload_type == PCMA_PT, "the silent first packet"
+    assert 700 <= first - pbx.rtp[0].at_ms <= 950, "the delay before the first digit survives the replay"
+
+
+def test_info_pauses_arrive_as_sip_info(settings: Settings, pbx: FakePbx) -> None:
+    result = run_call(
+        settings,
+        caller=CALLER,
+        digits="9,1,1",
+        dtmf_mode="info",
+        pause_s=0.3,
+        delay_s=0.1,
+        hold_s=0.1,
+        audio=None,
+    )
+
+    assert result.ok, result.report()
+    assert [body.split("\r\n")[0] for body in pbx.infos] == ["Signal=9", "Signal=1", "Signal=1"]
+
+
+@needs_raw
+@pytest.mark.parametrize(
+    ("preset", "to", "digits"), [("ivr-english", "12345", "911"), ("route-did-futian", "1010936601", "0")]
+)
+def test_a_preset_walks_its_menu_keys(
+    settings: Settings, pbx: FakePbx, preset: str, to: str, digits: str
+) -> None:
+    kwargs = {**preset_call_kwargs(preset), "hold_s": 0.2, "delay_s": 0.2}
+    result = run_call(settings, **kwargs, pause_s=0.3, audio=None)
+
+    assert result.ok, result.report()
+    invite = pbx.invites[0]
+    assert uri_user(invite.get("From")) == kwargs["caller"] and uri_user(invite.first) == to
+    assert dtmf_digits(pbx.rtp) == digits

@@ -10,13 +10,16 @@ from tests.integration.center import Center
 
 pytestmark = pytest.mark.integration
 
-CALLER = "13800138002"
+CALLER = "13800138022"  # unknown: asked for a district, presses 0 for a person (city)
 
 
 def test_call_in_stasis_survives_websocket_shutdown_and_reaches_an_agent(center: Center) -> None:
     before = center.ari_status()["reconnects"]
     with center.agent("8001"):
-        caller = start_call(center.settings, caller=CALLER, hold_s=center.prompt_seconds() + 10)
+        # the digit is pressed after the reconnect: a digit sent while disconnected would be lost
+        caller = start_call(
+            center.settings, caller=CALLER, digits="0", delay_s=6.0, hold_s=center.prompt_seconds() + 10
+        )
         # the call row is written on answer, while the welcome prompt still plays in Stasis
         center.wait_call(lambda c: c["caller_number"] == CALLER, timeout=10)
         assert len(center.channels_in("Stasis")) == 1
@@ -39,7 +42,8 @@ def test_prompt_end_lost_while_disconnected_is_recovered_on_reconnect(center: Ce
     original = http_conf.read_text()
     port = center.settings.http_port
     with center.agent("8001"):
-        caller = start_call(center.settings, caller=caller_number, hold_s=center.prompt_seconds() + 12)
+        delay = center.prompt_seconds() + 9  # after the reconnect
+        caller = start_call(center.settings, caller=caller_number, digits="0", delay_s=delay, hold_s=10)
         center.wait_call(lambda c: c["caller_number"] == caller_number, timeout=10)
         before = center.ari_status()["reconnects"]
         try:

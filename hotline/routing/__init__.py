@@ -1,0 +1,1 @@
+"""Localized routing (属地化): which county a call belongs to, and why."""
