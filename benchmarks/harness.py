@@ -12,6 +12,7 @@ Benchmarks run on demand (`python -m benchmarks.<name>`), never under pytest: sp
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import math
@@ -20,13 +21,14 @@ import re
 import resource
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from dialplan.render import PACKAGED, site_templates
 from hotline.asterisk.process import daemon_pids
 from hotline.db.models import Call
 from hotline.settings import Settings
@@ -56,6 +58,32 @@ def progress(message: str) -> None:
     print(f"==> {message}", file=sys.stderr, flush=True)
 
 
+def is_root() -> bool:
+    """True as root; otherwise says on stderr why a benchmark needs it."""
+    if os.geteuid() == 0:
+        return True
+    progress("needs root: Asterisk runs in a chroot with /proc and /dev mounted")
+    return False
+
+
+def bench_parser(
+    prog: str, doc: str | None, *, rates: str, step_seconds: float, hold: float, hold_help: str
+) -> argparse.ArgumentParser:
+    """A command line with the options every load benchmark has (the defaults given):
+    --rates (comma-separated text; see comma_list), --step-seconds, --hold, --no-warmup."""
+    parser = argparse.ArgumentParser(prog=prog, description=(doc or "").split("\n")[0])
+    parser.add_argument("--rates", default=rates, help="calls per second, one step each")
+    parser.add_argument("--step-seconds", type=float, default=step_seconds, help="seconds of calls per step")
+    parser.add_argument("--hold", type=float, default=hold, help=hold_help)
+    parser.add_argument("--no-warmup", action="store_true", help="skip the unreported warm-up calls")
+    return parser
+
+
+def comma_list(text: str) -> list[str]:
+    """Command-line lists: "a, b,,c" -> ["a", "b", "c"]."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
 class BenchSettings(Settings):
     """Settings plus the SIPp port bases that hotline.sipp.ports reads when a settings object has them."""
 
@@ -70,10 +98,27 @@ def bench_env(home: Path = BENCH_HOME) -> dict[str, str]:
 
 
 @contextmanager
-def bench_center(prepare: Callable[[Settings], None] | None = None) -> Iterator[PrivateCenter]:
-    """A fresh private center (Asterisk, agi, ari_app) for a benchmark; stopped and unmounted on exit."""
-    with private_center(bench_env(), prepare=prepare, settings_cls=BenchSettings, progress=progress) as c:
+def bench_center(
+    prepare: Callable[[Settings], None] | None = None, env: Mapping[str, str] | None = None
+) -> Iterator[PrivateCenter]:
+    """A fresh private center (Asterisk, agi, ari_app) for a benchmark; stopped and unmounted on exit.
+
+    `env` adds to (or overrides) bench_env(), e.g. {"HOTLINE_CLOCK": ...} for the business-hours branch.
+    """
+    full = {**bench_env(), **(env or {})}
+    with private_center(full, prepare=prepare, settings_cls=BenchSettings, progress=progress) as c:
         yield c
+
+
+def extend_dialplan(settings: Settings, block: str) -> None:
+    """Site override: the packaged extensions.conf template plus `block` (packaged file untouched).
+
+    Use as (part of) bench_center's `prepare`; a `[from-carrier]` section in `block` is merged by
+    Asterisk into the context of the same name.
+    """
+    target = site_templates(settings) / "extensions.conf.jinja"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text((PACKAGED / "extensions.conf.jinja").read_text() + block)
 
 
 # ---- CPU time ----------------------------------------------------------------------------------
@@ -213,6 +258,9 @@ class LoadStep:
     hold_s: float
     caller: str
     audio: Path | None = None  # None: callers send no RTP (Asterisk still sends them the prompt)
+    digits: str = ""  # RFC 4733 keys after `delay_s`; "," pauses `pause_s` (hold_s counts after them)
+    delay_s: float = 0.0
+    pause_s: float = 1.5
 
     @property
     def calls(self) -> int:
@@ -285,7 +333,9 @@ def run_step(center: PrivateCenter, meter: CpuMeter, step: LoadStep, drain_s: fl
         calls=step.calls,
         rate=step.rate,
         hold_s=step.hold_s,
-        delay_s=0.0,
+        delay_s=step.delay_s,
+        digits=step.digits,
+        pause_s=step.pause_s,
         scenario=SCENARIO,
         audio=step.audio,
     )

@@ -74,7 +74,8 @@ def baseline_block(number: str, prompt: str) -> str:
     return "\n".join(
         [
             "",
-            "; ---- benchmark only (benchmarks/inbound.py): the pure-dialplan baseline, no ARI, AGI or database.",
+            "; ---- benchmark only (benchmarks/inbound.py): the pure-dialplan baseline,"
+            " no ARI, AGI or database.",
             "; Asterisk merges this second section into the context of the same name above.",
             "[{{ v.CTX_FROM_CARRIER }}]",
             f"exten => {number},1,Answer()",

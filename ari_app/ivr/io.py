@@ -76,7 +76,7 @@ class AriCallIO:
 
         A caller who hangs up mid-message still leaves it: the file Asterisk closes is kept."""
         state, ari = self.state, self.ctx.ari
-        rec_name = f"msg-{name}"
+        rec_name = name
         done = state.expect_recording(rec_name)
         await ari.record(
             state.channel_id,
@@ -102,7 +102,8 @@ class AriCallIO:
             logger.error("call %s: recording the message failed", self.uid)
             message = None
         else:
-            message = await asyncio.to_thread(self._keep, rec_name)
+            # shielded: a message the caller left is kept even if ari_app is stopping
+            message = await asyncio.shield(asyncio.to_thread(self._keep, rec_name))
         if gone and message is None:
             raise CallerGone(state.channel_id)
         return message

@@ -46,4 +46,4 @@ class CenterServices:
             with self.ctx.store.database.session() as session:
                 messages.save_message(session, call.uid, call.county, queue, message.path, message.duration_s)
 
-        await asyncio.to_thread(work)
+        await asyncio.shield(asyncio.to_thread(work))  # kept even if ari_app is stopping

@@ -192,17 +192,17 @@ async def ticket_status(run: Run, node_id: str, node: TicketStatusNode) -> Step:
     digits = call.variables.get(node.var, "")
     number = normalise_ticket_number(digits)
     found = await services.ticket_status(number) if number is not None else None
-    await run.say(node.prompts)
+    # The path entry comes first: a caller who hangs up while it is read out was still told.
     if found is None:
-        await run.say([node.unknown_prompt])
         target = node.on_unknown or node.next
         run.visit(node_id, node.type, digits=digits, result="unknown", next=target)
+        await run.say([*node.prompts, node.unknown_prompt])
         return target
     number, status, updated = found
     if updated.tzinfo is not None:
         updated = updated.astimezone(services.now().tzinfo)  # the date as the center sees it
-    await run.say(ticket_status_prompts(number, status, updated, call.language))
     run.visit(node_id, node.type, ticket=number, status=status, result="found", next=node.next)
+    await run.say([*node.prompts, *ticket_status_prompts(number, status, updated, call.language)])
     return node.next
 
 

@@ -29,7 +29,8 @@ PATHS = {
 
 
 def place(center: Center, calls: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Start every caller at once, wait for all, return each one's call row by key."""
+    """Start every caller at once, wait for all, return each one's call row by key (once it has
+    ended and its IVR path is stored: a caller hanging up mid-menu has it stored just after)."""
     running = {key: start_call(center.settings, **kwargs) for key, kwargs in calls.items()}
     for key, proc in running.items():
         result = proc.wait()
@@ -74,7 +75,7 @@ def test_english_ticket_status_and_timeout(center: Center) -> None:
     calls = {
         "english": {**preset_call_kwargs("ivr-english"), "caller": "075583003101", "hold_s": 12.0},
         "ticket": {**preset_call_kwargs("ivr-ticket"), "caller": "075583003102", "hold_s": 25.0},
-        "timeout": {**preset_call_kwargs("ivr-timeout"), "caller": "075583003103", "hold_s": 45.0},
+        "timeout": {**preset_call_kwargs("ivr-timeout"), "caller": "075583003103", "hold_s": 50.0},
     }
     rows = place(center, calls)
     english = rows["english"]

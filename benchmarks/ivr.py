@@ -1,0 +1,413 @@
+"""Benchmark: the demo IVR flow (ARI) at rising call rates, against the same menu in pure dialplan.
+
+    python -m benchmarks.ivr [--rates 5,10,20,30,40,50,60,80,100] [--step-seconds 3] [--hold 2]
+                             [--pause 1.5] [--paths dialplan,ari] [--tries 2] [--no-warmup]
+
+Every caller is a Futian landline (075583..., so no district question) that presses 1 during the
+language prompt (type-ahead: Mandarin, main menu 1 = family), 1 again during the family menu
+(nanny), waits in the futian queue for --hold seconds (no agent) and hangs up. Paths, step by step
+in one center:
+  ari       the hotline number: Stasis -> ari_app runs hotline/ivr/demo.yaml (call row, routing,
+            business hours at the fixed clock 2026-11-23 10:00 Monday, barge-in), then the ACD queue.
+  dialplan  a benchmark-only number (site override of extensions.conf): Answer, Background() of the
+            same prompt files + WaitExten, the same keys, Queue(futian) - no ARI, AGI or database.
+DTMF-to-next-prompt latency comes from a spy ARI app (subscribeAll, event filter), see PromptSpy.
+
+Needs root (Asterisk runs in a chroot). State in var/bench, ports 45xxx; everything is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import logging
+import math
+import textwrap
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import httpx
+from sqlalchemy import func, select
+from websockets.exceptions import ConnectionClosedError
+from websockets.sync.client import ClientConnection, connect
+
+from ari_app.client import ari_root
+from benchmarks.harness import (
+    CpuMeter,
+    LoadStep,
+    StepResult,
+    bench_center,
+    bench_parser,
+    center_pids,
+    comma_list,
+    extend_dialplan,
+    fmt,
+    is_root,
+    markdown_table,
+    percentile,
+    progress,
+    run_step,
+)
+from benchmarks.inbound import machine_line
+from hotline import vocabulary as v
+from hotline.db.models import Call
+from hotline.secrets import SecretStore
+from hotline.settings import Settings
+from hotline.testcenter import PrivateCenter
+
+logger = logging.getLogger(__name__)
+
+CLOCK = "2026-11-23T10:00:00+08:00"  # a Monday within Futian's hours (workdays 08:30-18:00)
+PATHS = ("dialplan", "ari")
+BASELINE_NUMBER = "10109398"
+CALLER_PREFIX = "075583"  # Futian fixed lines
+DIGITS = "1,1"
+QUEUE = "futian"
+CATEGORY = "family.nanny"
+SPY_APP = "hotline-bench-spy"
+SPY_EVENTS = ("ChannelDtmfReceived", "PlaybackStarted", "ChannelDialplan")
+PROMPT_APPS = ("background", "playback")
+ANSWER_PROMPT = "hotline/family_menu"  # what the first key (1, type-ahead for the main menu) leads to
+HEADERS = [
+    "path", "rate/s", "try", "calls", "SIPp ok", "queued", "nanny rows", "failed", "samples",
+    "p50 ms", "p95 ms", "p99 ms", "Asterisk %", "ari_app %", "agi %", "machine %", "left",
+]  # fmt: skip
+
+
+def ivr_block(number: str) -> str:
+    """The demo menu in dialplan: language (9 English, other keys answer the main menu), main, family."""
+    return f"""
+; ---- benchmark only (benchmarks/ivr.py): the demo menu in pure dialplan, no ARI, AGI or database.
+[{{{{ v.CTX_FROM_CARRIER }}}}]
+exten => {number},1,Goto(bench-ivr-language,s,1)
+
+[bench-ivr-language]
+exten => s,1,Answer()
+ same => n,Background(hotline/welcome_language)
+ same => n,WaitExten(3)
+exten => 9,1,Set(CHANNEL(language)=en)
+ same => n,Goto(bench-ivr-main,s,1)
+exten => _[0-8*#],1,Goto(bench-ivr-main,${{EXTEN}},1)  ; type-ahead: the key answers the main menu
+exten => t,1,Goto(bench-ivr-main,s,1)
+
+[bench-ivr-main]
+exten => s,1,Background(hotline/main_menu)
+ same => n,WaitExten(5)
+exten => 1,1,Goto(bench-ivr-family,s,1)
+exten => _[02-6],1,Goto(bench-ivr-queue,s,1)
+exten => i,1,Goto(s,1)
+exten => t,1,Goto(s,1)
+
+[bench-ivr-family]
+exten => s,1,Background(hotline/family_menu)
+ same => n,WaitExten(5)
+exten => _[0-6],1,Goto(bench-ivr-queue,s,1)
+exten => i,1,Goto(s,1)
+exten => t,1,Goto(s,1)
+
+[bench-ivr-queue]
+exten => s,1,Queue({QUEUE},c)
+ same => n,Hangup()
+"""
+
+
+def write_site_templates(settings: Settings) -> None:
+    extend_dialplan(settings, ivr_block(BASELINE_NUMBER))
+
+
+# ---- the spy ----------------------------------------------------------------------------------
+
+
+@dataclass
+class SpyTally:
+    """What the spy saw since the last take(): key-to-prompt latencies, Queue() entries per queue."""
+
+    latencies_ms: list[float] = field(default_factory=list)
+    queued: dict[str, int] = field(default_factory=dict)
+
+
+class PromptSpy:
+    """A second ARI app with subscribeAll=true that only watches: per channel, the time from a key
+    (ChannelDtmfReceived, sent when the key ends) to the start of the prompt that key leads to,
+    ANSWER_PROMPT; also the channels entering Queue(), per queue.
+
+    Prompt start: PlaybackStarted of that sound on the channel (ari_app) or ChannelDialplan entering
+    BackGround/Playback of it (dialplan). Asterisk publishes both just before it opens the file, and
+    the times used are Asterisk's own event timestamps (ms), so the spy's reading delay does not
+    count. Not "any next prompt": under load ari_app may start the language prompt after the caller
+    has already pressed 1, and that is no answer to the key. The first unanswered key of a channel
+    counts (a second key before the prompt does not restart the clock); the last key, before the
+    queue, gives no sample. An event filter keeps every other event type off the spy's WebSocket.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.auth = (settings.ari_app, SecretStore.for_home(settings.home).ari_password())
+        self.root = ari_root(settings.ari_url)
+        self.untimed = 0  # events without a timestamp (the arrival time is used)
+        self.closed_early: str | None = None
+        self._lock = threading.Lock()
+        self._pending: dict[str, float] = {}
+        self._tally = SpyTally()
+        self._ws: ClientConnection | None = None
+        self._thread = threading.Thread(target=self._read, name="spy", daemon=True)
+
+    def __enter__(self) -> PromptSpy:
+        parts = urlsplit(self.root)
+        query = urlencode({"app": SPY_APP, "subscribeAll": "true"})
+        url = urlunsplit(("ws", parts.netloc, parts.path + "/events", query, ""))
+        token = base64.b64encode(":".join(self.auth).encode()).decode("ascii")
+        self._ws = connect(url, additional_headers={"Authorization": f"Basic {token}"}, max_size=2**24)
+        body = {"allowed": [{"type": t} for t in SPY_EVENTS]}
+        path = f"{self.root}/applications/{SPY_APP}/eventFilter"
+        httpx.put(path, json=body, auth=self.auth, timeout=10, trust_env=False).raise_for_status()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._ws is not None:
+            self._ws.close()
+        self._thread.join(10)
+
+    def take(self) -> SpyTally:
+        """The tally since the last take; keys still waiting for a prompt are dropped."""
+        with self._lock:
+            tally, self._tally = self._tally, SpyTally()
+            self._pending.clear()
+        return tally
+
+    def _read(self) -> None:
+        assert self._ws is not None
+        try:
+            for raw in self._ws:
+                self.on_event(json.loads(raw))
+        except ConnectionClosedError as exc:  # a clean close is ours (__exit__)
+            self.closed_early = str(exc)
+            logger.error("spy: the event WebSocket closed during the run: %s", exc)
+
+    def _time(self, event: dict[str, Any]) -> float:
+        try:
+            return datetime.fromisoformat(str(event["timestamp"])).timestamp()
+        except (KeyError, ValueError):
+            self.untimed += 1
+            return time.time()
+
+    def on_event(self, event: dict[str, Any]) -> None:
+        kind, channel = event.get("type"), event.get("channel", {}).get("id", "")
+        if kind == "ChannelDtmfReceived":
+            with self._lock:
+                self._pending.setdefault(channel, self._time(event))
+        elif kind == "PlaybackStarted":
+            playback = event.get("playback", {})
+            target = str(playback.get("target_uri", ""))
+            if target.startswith("channel:") and playback.get("media_uri") == f"sound:{ANSWER_PROMPT}":
+                self._prompt(target.removeprefix("channel:"), self._time(event))
+        elif kind == "ChannelDialplan":
+            app, data = str(event.get("dialplan_app", "")).lower(), str(event.get("dialplan_app_data", ""))
+            if app in PROMPT_APPS and data.split(",")[0] == ANSWER_PROMPT:
+                self._prompt(channel, self._time(event))
+            elif app == "queue":
+                queue = data.split(",")[0]
+                with self._lock:
+                    self._tally.queued[queue] = self._tally.queued.get(queue, 0) + 1
+
+    def _prompt(self, channel: str, at: float) -> None:
+        with self._lock:
+            pressed = self._pending.pop(channel, None)
+            if pressed is not None:
+                self._tally.latencies_ms.append(1000 * (at - pressed))
+
+
+# ---- steps ------------------------------------------------------------------------------------
+
+
+def nanny_rows(center: PrivateCenter, caller: str) -> int:
+    """Call rows of `caller` whose flow reached family.nanny and the futian queue."""
+    query = select(func.count()).where(
+        Call.caller_number == caller, Call.category_code == CATEGORY, Call.queue_name == QUEUE
+    )
+    with center.database.session() as session:
+        return int(session.scalar(query) or 0)
+
+
+def measure(
+    center: PrivateCenter, meter: CpuMeter, spy: PromptSpy, step: LoadStep, attempt: int
+) -> StepResult:
+    """One step; a call counts as failed when SIPp failed it, it never entered Queue(futian) or (ari)
+    it has no call row with category family.nanny."""
+    spy.take()
+    result = run_step(center, meter, step)
+    tally = spy.take()
+    queued = tally.queued.get(QUEUE, 0)
+    rows = nanny_rows(center, step.caller) if step.flow == "ari" else None
+    failed = max(result.failed, step.calls - queued, step.calls - rows if rows is not None else 0)
+    clean = failed == 0 and result.left_channels == 0
+    result.extra.update(attempt=attempt, tally=tally, queued=queued, rows=rows, failed=failed, clean=clean)
+    return result
+
+
+def run_all(center: PrivateCenter, spy: PromptSpy, args: argparse.Namespace) -> list[StepResult]:
+    meter = CpuMeter(center_pids(center))
+    numbers = {"dialplan": BASELINE_NUMBER, "ari": center.settings.hotline_numbers[0]}
+    serial = iter(range(1, 10_000))
+
+    def step(path: str, rate: float, seconds: float) -> LoadStep:
+        caller = f"{CALLER_PREFIX}{next(serial):04d}{PATHS.index(path):02d}"
+        return LoadStep(path, numbers[path], rate, seconds, args.hold, caller, None, DIGITS, 2.0, args.pause)
+
+    if not args.no_warmup:
+        for path in args.paths:
+            warm = measure(center, meter, spy, step(path, 2, 2), 0)
+            if not warm.extra["clean"]:
+                progress(f"{path}: warm-up calls were not clean ({warm.extra['failed']} failed)")
+    results: list[StepResult] = []
+    given_up: set[str] = set()
+    for rate in args.rates:
+        for path in args.paths:
+            if path in given_up:
+                continue
+            for attempt in range(1, args.tries + 1):
+                result = measure(center, meter, spy, step(path, rate, args.step_seconds), attempt)
+                results.append(result)
+                if result.extra["clean"]:
+                    break
+                progress(
+                    f"{path} at {rate:g}/s: {result.extra['failed']} failed, {result.left_channels} left"
+                )
+            else:
+                given_up.add(path)
+    return results
+
+
+# ---- report -----------------------------------------------------------------------------------
+
+
+def latencies(result: StepResult) -> list[float]:
+    return cast(SpyTally, result.extra["tally"]).latencies_ms
+
+
+def row(result: StepResult) -> list[object]:
+    x, usage, lat = result.extra, result.usage, latencies(result)
+    return [
+        result.step.flow, fmt(result.step.rate), x["attempt"], result.attempted, result.successful,
+        x["queued"], fmt(x["rows"]), x["failed"], len(lat),
+        fmt(percentile(lat, 50)), fmt(percentile(lat, 95)), fmt(percentile(lat, 99)),
+        fmt(usage.pct("asterisk")), fmt(usage.pct("ari_app")), fmt(usage.pct("agi")),
+        fmt(usage.machine_pct), result.left_channels,
+    ]  # fmt: skip
+
+
+def best(results: Sequence[StepResult], path: str) -> StepResult | None:
+    """The last clean step of `path` (the run stops raising a path's rate after a failed rate)."""
+    clean = [r for r in results if r.step.flow == path and r.extra["clean"]]
+    return clean[-1] if clean else None
+
+
+def summary(results: Sequence[StepResult], args: argparse.Namespace) -> list[str]:
+    lines, rates = [], {}
+    for path in args.paths:
+        top = best(results, path)
+        rates[path] = top.step.rate if top else math.nan
+        if top is None:
+            lines.append(f"- {path}: no clean step")
+            continue
+        lat = latencies(top)
+        pcts = "/".join(fmt(percentile(lat, q)) for q in (50, 95, 99))
+        limit = (
+            "" if any(not r.extra["clean"] for r in results if r.step.flow == path) else " (no limit found)"
+        )
+        lines.append(f"- {path}: {top.step.rate:g} calls/s with 0 failed calls{limit}; there DTMF->prompt "
+                     f"p50/p95/p99 {pcts} ms")  # fmt: skip
+    if set(PATHS) <= set(args.paths):
+        ratio = rates["ari"] / rates["dialplan"] if rates["dialplan"] > 0 else math.nan
+        verdict = "met" if ratio >= 0.9 else "NOT met"
+        lines.append(f"- ratio ari/dialplan: {fmt(ratio, 2)} (target >= 0.9: {verdict})")
+        if rates["dialplan"] == max(args.rates):
+            lines.append("  the dialplan passed the highest rate tried: the ratio is capped by --rates")
+    return lines
+
+
+def log_counts(center: PrivateCenter) -> str:
+    """WARNING and ERROR lines of ari_app.log and agi.log over the whole run."""
+    parts = []
+    for name in ("ari_app", "agi"):
+        try:
+            text = (center.settings.log_dir / f"{name}.log").read_text(errors="replace")
+        except OSError:
+            continue
+        counts = {level: text.count(f" {level} ") for level in ("WARNING", "ERROR", "CRITICAL")}
+        parts.append(f"{name}.log " + ", ".join(f"{n} {lvl}" for lvl, n in counts.items()))
+    return "; ".join(parts)
+
+
+def report(
+    results: Sequence[StepResult], args: argparse.Namespace, started: datetime, notes: list[str]
+) -> str:
+    lines = [
+        f"## benchmarks.ivr, {started:%Y-%m-%d %H:%M}",
+        "",
+        *notes,
+        textwrap.fill(
+            f"{fmt(args.step_seconds)} s of calls per step; keys {DIGITS} (',' = {args.pause:g} s) 2 s after "
+            f"the answer, then {args.hold:g} s in the queue. failed: SIPp failed the call, it never entered "
+            "Queue(futian) before hanging up, or (ari) it has no family.nanny call row. DTMF->prompt, a "
+            "sample per call: Asterisk's timestamps from the end of key 1 (ChannelDtmfReceived) to the start "
+            "of the family menu it leads to (ari PlaybackStarted, dialplan ChannelDialplan BackGround), seen "
+            f"by the spy ARI app {SPY_APP} (subscribeAll, event filter).",
+            100,
+        ),
+        "",
+        markdown_table(HEADERS, [row(r) for r in results]),
+        "",
+        f"Highest rate with 0 failed calls, every lower rate too (--tries {args.tries} per rate):",
+        *summary(results, args),
+    ]
+    return "\n".join(lines)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = bench_parser(
+        "python -m benchmarks.ivr", __doc__, rates="5,10,20,30,40,50,60,80,100", step_seconds=3.0, hold=2.0,
+        hold_help="seconds a caller waits in the queue after the keys",
+    )  # fmt: skip
+    parser.add_argument("--pause", type=float, default=1.5, help="seconds between the two keys")
+    parser.add_argument("--paths", default=",".join(PATHS), help="dialplan, ari or both")
+    parser.add_argument("--tries", type=int, default=2, help="attempts per rate before giving a path up")
+    args = parser.parse_args(argv)
+    args.rates, args.paths = [float(r) for r in comma_list(args.rates)], comma_list(args.paths)
+    if not args.rates or min(args.rates) <= 0 or not args.paths or not set(args.paths) <= set(PATHS):
+        parser.error(f"--rates must be positive numbers and --paths among {', '.join(PATHS)}")
+    if args.tries < 1:
+        parser.error("--tries must be at least 1")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not is_root():
+        return 2
+    started = datetime.now()
+    with bench_center(prepare=write_site_templates, env={"HOTLINE_CLOCK": CLOCK}) as center:
+        shown = center.cli(f"dialplan show {BASELINE_NUMBER}@{v.CTX_FROM_CARRIER}")
+        if "bench-ivr-language" not in shown:
+            raise RuntimeError(f"the dialplan menu is not in the dialplan:\n{shown}")
+        with PromptSpy(center.settings) as spy:
+            results = run_all(center, spy, args)
+        spy_state = f"closed early ({spy.closed_early})" if spy.closed_early else "open throughout"
+        notes = [
+            f"{machine_line(center)}; center clock {CLOCK}; spy WebSocket {spy_state}, "
+            f"{spy.untimed} events without timestamp. {log_counts(center)}.",
+            "",
+        ]
+    print(report(results, args, started, notes))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
