@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -132,6 +133,12 @@ class HotlineApp:
 
     async def give_back(self, channel_id: str) -> None:
         """Return a channel to the dialplan's fail-open path (a human queue); hang up if even that fails."""
+        state = self.calls.get(channel_id)
+        if state is not None and state.queue:
+            try:  # best effort: without it the call goes to the city queue
+                await self.ari.set_var(channel_id, v.VAR_QUEUE, state.queue)
+            except AriError as exc:
+                logger.warning("channel %s: could not keep its queue %s (%s)", channel_id, state.queue, exc)
         try:
             await self.ari.continue_in_dialplan(channel_id, v.CTX_FAILOPEN, "s", 1)
         except (AriNotFound, AriConflict):
@@ -209,6 +216,6 @@ class HotlineApp:
 
 def _write_json(path: Any, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{uuid.uuid4().hex}.tmp")  # writers in two threads never share a temp file
     tmp.write_text(json.dumps(data))
     os.replace(tmp, path)

@@ -24,6 +24,7 @@ class CallState:
     linked_id: str | None
     args: list[str]
     uid: str | None = None
+    queue: str | None = None  # the queue routing chose: a give-back to the dialplan goes there
     gone: asyncio.Event = field(default_factory=asyncio.Event)
     playbacks: dict[str, asyncio.Event] = field(default_factory=dict)
     dtmf: asyncio.Queue[str] = field(default_factory=asyncio.Queue)

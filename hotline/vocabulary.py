@@ -15,6 +15,8 @@ VAR_COUNTY = "HOTLINE_COUNTY"
 VAR_OVERFLOW_QUEUE = "HOTLINE_OVERFLOW_QUEUE"
 VAR_OVERFLOW_WAIT = "HOTLINE_OVERFLOW_WAIT"
 VAR_TRANSFER_TO = "HOTLINE_TRANSFER_TO"
+# ari_app's hand-off in one variable (one REST request): queue:overflow queue:overflow wait:language:county
+VAR_ROUTE = "HOTLINE_ROUTE"
 
 # Dialplan contexts
 CTX_FROM_CARRIER = "from-carrier"
@@ -47,6 +49,12 @@ DISP_ACTIVE = "active"
 
 # ARI object ids: deterministic, derived from the call uid
 PLAYBACK_ID = "play-{call}-{name}"
+
+
+def route_value(queue: str, overflow_queue: str | None, overflow_wait: int | None, language: str,
+                county: str | None) -> str:  # fmt: skip
+    """The value of VAR_ROUTE; the dialplan (hotline-acd) splits it with CUT(...,:,n)."""
+    return ":".join([queue, overflow_queue or "", str(overflow_wait or ""), language, county or ""])
 
 
 def playback_id(call_uid: str, name: str) -> str:

@@ -31,9 +31,8 @@ async def inbound(ctx: AppContext, state: CallState) -> None:
     state.uid = new.uid
     logger.info("call %s: channel %s from %s entered (%s: %s)", new.uid, ch, state.caller,
                 decision.reason, decision.detail)  # fmt: skip
+    state.queue = decision.queue  # where a give-back (a failing flow) queues the call
     await ari.set_var(ch, f"__{v.VAR_CALL_ID}", new.uid)
-    await ari.set_var(ch, f"__{v.VAR_VIA}", v.VIA_ARI)
-    await ari.set_var(ch, v.VAR_QUEUE, decision.queue)  # where a failing flow's give-back queues it
     call = IvrCall(
         new.uid, state.caller, state.dialed, ctx.settings.language,
         county=decision.county, routing_reason=decision.reason, routing_detail=decision.detail,
@@ -85,17 +84,13 @@ async def hand_on(ctx: AppContext, state: CallState, call: IvrCall, outcome: Out
         logger.info("call %s: the flow ended the call", call.uid)
         await ari.hangup(ch, "normal")
         return
-    await ari.set_var(ch, "CHANNEL(language)", call.language)
     if outcome.kind == "transfer":
         await ari.set_var(ch, v.VAR_TRANSFER_TO, outcome.number or "")
         await ari.continue_in_dialplan(ch, v.CTX_TRANSFER, "s", 1)
         logger.info("call %s: transferred to %s", call.uid, outcome.number)
         return
     queue = outcome.queue or ctx.settings.default_queue
-    await ari.set_var(ch, v.VAR_QUEUE, queue)
-    await ari.set_var(ch, v.VAR_COUNTY, call.county or "")
-    if outcome.overflow_queue and outcome.overflow_wait:
-        await ari.set_var(ch, v.VAR_OVERFLOW_QUEUE, outcome.overflow_queue)
-        await ari.set_var(ch, v.VAR_OVERFLOW_WAIT, str(outcome.overflow_wait))
+    route = v.route_value(queue, outcome.overflow_queue, outcome.overflow_wait, call.language, call.county)
+    await ari.set_var(ch, v.VAR_ROUTE, route)
     await ari.continue_in_dialplan(ch, v.CTX_ACD, "s", 1)
     logger.info("call %s: handed to the ACD (queue %s)", call.uid, queue)

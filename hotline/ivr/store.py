@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -83,13 +84,22 @@ def stored_flow(row: IvrFlow) -> Flow:
 class FlowCache:
     """The newest version of each flow, re-parsed only when a newer one was loaded."""
 
+    # How long a version number read from the database is trusted: a loaded flow reaches new calls
+    # within this many seconds, and a burst of calls costs one query, not one each.
+    VERSION_TTL = 1.0
+
     def __init__(self, database: Database) -> None:
         self.database = database
         self._flows: dict[str, tuple[int, Flow]] = {}
+        self._checked: dict[str, float] = {}
 
     async def current(self, name: str) -> tuple[int, Flow] | None:
         """(version, Flow) of the newest version of `name`, or None if it was never loaded."""
+        cached = self._flows.get(name)
+        if cached is not None and time.monotonic() < self._checked.get(name, 0.0) + self.VERSION_TTL:
+            return cached
         number = await asyncio.to_thread(self._newest_version, name)
+        self._checked[name] = time.monotonic()
         if number is None:
             return None
         cached = self._flows.get(name)

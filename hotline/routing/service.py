@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -147,9 +148,11 @@ def decide(
     *,
     tz: str = DEFAULT_TZ,
     default_queue: str = DEFAULT_QUEUE,
+    table: RoutingTable | None = None,
 ) -> Decision:
-    """The county, queue, reason and hours for a call from `caller` to `dialed` at the aware time `at`."""
-    table = routing_table(session)
+    """The county, queue, reason and hours for a call from `caller` to `dialed` at the aware time `at`.
+    `table` is a routing snapshot already in hand (live calls); by default it is read from `session`."""
+    table = table or routing_table(session)
     number = normalise(caller)
     located = _locate(session, table, number, dialed)
     queue, overflow, wait = _resolve(table, located.county, skill, default_queue)
@@ -194,11 +197,17 @@ def county_names(session: Session) -> dict[str, tuple[str, str]]:
 
 
 class Router:
-    """The routing functions for asyncio code: each runs in a worker thread with its own session."""
+    """The routing functions for asyncio code. The routing data is a snapshot re-read at most every
+    TABLE_TTL seconds (a `hotline routing load` is live within that); only the member lookup of a
+    decision touches the database per call, in a worker thread."""
+
+    TABLE_TTL = 5.0
 
     def __init__(self, database: Database, settings: Settings) -> None:
         self.database = database
         self.settings = settings
+        self._table: RoutingTable | None = None
+        self._expires = 0.0
 
     def now(self) -> datetime:
         return center_now(self.settings)
@@ -210,29 +219,41 @@ class Router:
 
         return await asyncio.to_thread(in_thread)
 
+    async def table(self) -> RoutingTable:
+        """The routing snapshot, re-read when older than TABLE_TTL."""
+        now = time.monotonic()
+        if self._table is None or now >= self._expires:
+            self._table = await self._run(routing_table)
+            self._expires = now + self.TABLE_TTL
+        return self._table
+
     async def decide(
         self, caller: str | None, dialed: str | None, at: datetime | None = None, skill: str | None = None
     ) -> Decision:
         when = at or self.now()
         s = self.settings
+        table = await self.table()
         return await self._run(
             lambda session: decide(
-                session, caller, dialed, when, skill, tz=s.timezone, default_queue=s.default_queue
+                session,
+                caller,
+                dialed,
+                when,
+                skill,
+                tz=s.timezone,
+                default_queue=s.default_queue,
+                table=table,
             )
         )
 
     async def resolve_queue(
         self, county: str | None, skill: str | None
     ) -> tuple[str, str | None, int | None]:
-        default = self.settings.default_queue
-        return await self._run(lambda session: resolve_queue(session, county, skill, default_queue=default))
+        return _resolve(await self.table(), county, skill, self.settings.default_queue)
 
     async def is_open(self, county: str | None, at: datetime | None = None) -> tuple[bool, str]:
-        when = at or self.now()
-        verdict = await self._run(
-            lambda session: county_hours(session, county, when, tz=self.settings.timezone)
-        )
+        verdict = _verdict(await self.table(), county, at or self.now(), self.settings.timezone)
         return verdict.open, verdict.reason
 
     async def county_menu(self) -> dict[str, str]:
-        return await self._run(county_menu)
+        return (await self.table()).menu()

@@ -64,6 +64,7 @@ def test_the_demo_flow_loads_once(database: Database) -> None:
 
 def test_the_cache_picks_up_a_new_version_and_running_calls_keep_theirs(database: Database) -> None:
     cache = store.FlowCache(database)
+    cache.VERSION_TTL = 0.0  # look at the database on every call
 
     async def scenario() -> None:
         assert await cache.current("main") is None
@@ -92,3 +93,20 @@ def test_a_stored_definition_that_no_longer_validates_is_a_flow_error(database: 
         assert row2 is not None
         with pytest.raises(FlowError, match="flow main version 1: start node 'gone' is not defined"):
             store.stored_flow(row2)
+
+
+def test_the_cache_asks_the_database_at_most_once_per_ttl(database: Database) -> None:
+    cache = store.FlowCache(database)
+    cache.VERSION_TTL = 60.0
+
+    async def scenario() -> tuple[int, int]:
+        load(database, V1)
+        first = await cache.current("main")
+        load(database, V2)
+        within = await cache.current("main")
+        cache.VERSION_TTL = 0.0
+        after = await cache.current("main")
+        assert first is not None and within is not None and after is not None
+        return within[0], after[0]
+
+    assert asyncio.run(scenario()) == (1, 2)

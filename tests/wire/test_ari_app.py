@@ -180,14 +180,8 @@ async def test_inbound_call_is_answered_registered_welcomed_then_handed_to_the_a
     assert requests_of(fake, ch) == [
         ("POST", "/answer", {}),
         ("POST", "/variable", {"variable": "__HOTLINE_CALL_ID", "value": uid}),
-        ("POST", "/variable", {"variable": "__HOTLINE_VIA", "value": "ari"}),
-        ("POST", "/variable", {"variable": "HOTLINE_QUEUE", "value": "futian"}),
         ("POST", f"/play/play-{uid}-1", {"media": "sound:hotline/welcome", "lang": "zh"}),
-        ("POST", "/variable", {"variable": "CHANNEL(language)", "value": "zh"}),
-        ("POST", "/variable", {"variable": "HOTLINE_QUEUE", "value": "futian"}),
-        ("POST", "/variable", {"variable": "HOTLINE_COUNTY", "value": "futian"}),
-        ("POST", "/variable", {"variable": "HOTLINE_OVERFLOW_QUEUE", "value": "city"}),
-        ("POST", "/variable", {"variable": "HOTLINE_OVERFLOW_WAIT", "value": "60"}),
+        ("POST", "/variable", {"variable": "HOTLINE_ROUTE", "value": "futian:city:60:zh:futian"}),
         ("POST", "/continue", ACD),
     ]
     assert row == {
@@ -329,6 +323,7 @@ async def test_a_call_arriving_while_reconcile_lists_the_app_is_not_taken_for_go
         playback = await prompt_of(fake, late)
         await fake.session.send(playback_finished(playback, late))
         await until(lambda: continues(fake, late), what="late call continued")
+        await until(lambda: late not in app.calls, what="late call's task ended")
     assert continues(fake, late) == [ACD]
 
 
@@ -393,7 +388,7 @@ async def test_a_burst_of_300_calls_with_slow_rest_does_not_hold_up_the_event_re
         # hand-off request) before any burst call had got through its answer, call row and
         # variables to its prompt ...
         moved_on = next(r for r in fake.calls("POST", f"/ari/channels/{early}/variable")
-                        if r.query.get("variable") == "CHANNEL(language)")  # fmt: skip
+                        if r.query.get("variable") == "HOTLINE_ROUTE")  # fmt: skip
         assert all(moved_on.seq < p.seq for p in burst_requests(fake, "play/*"))
         # ... and the answers did not go out one event at a time,
         assert most_in_flight(answered()) >= 10

@@ -28,6 +28,20 @@ PATHS = {
 }
 
 
+# the other leaves of the second-level menus, by their digits
+LEAVES = {
+    "1,3": "family.moving",
+    "1,4": "family.tutor",
+    "1,5": "family.escort",
+    "1,6": "family.care",
+    "1,0": None,
+    "2,1": "repair.house",
+    "2,3": "repair.utilities",
+    "2,0": None,
+    "5,0": None,
+}
+
+
 def place(center: Center, calls: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Start every caller at once, wait for all, return each one's call row by key (once it has
     ended and its IVR path is stored: a caller hanging up mid-menu has it stored just after)."""
@@ -55,7 +69,12 @@ def test_every_menu_path_reaches_its_queue_with_its_category(center: Center) -> 
     calls = {}
     for i, name in enumerate(PATHS):
         calls[name] = {**preset_call_kwargs(name), "caller": f"0755830021{i:02d}", "hold_s": 12.0}
+    for i, digits in enumerate(LEAVES):
+        calls[digits] = {**preset_call_kwargs("ivr-agent"), "caller": f"0755830022{i:02d}", "digits": digits,
+                         "hold_s": 12.0}  # fmt: skip
     rows = place(center, calls)
+    for digits, category in LEAVES.items():
+        assert (rows[digits]["category"], rows[digits]["queue"]) == (category, "futian"), rows[digits]
     for name, (category, queue) in PATHS.items():
         row = rows[name]
         assert row["category"] == category, (name, row["ivr_path"])
