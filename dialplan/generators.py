@@ -29,6 +29,7 @@ MODULES: dict[str, list[str]] = {
     "functions": [
         "func_callerid.so",
         "func_channel.so",
+        "func_cut.so",
         "func_global.so",
         "func_logic.so",
         "func_math.so",
