@@ -9,9 +9,13 @@ SYSTEM_PACKAGES := sip-tester mmdebstrap sox libsox-fmt-all espeak-ng iproute2 p
 up: setup
 	$(HOTLINE) up
 
+# Everything on SQLite (the embedded default); on PostgreSQL (production) the unit and wire tests
+# and the integration cases whose database work differs: a recorded call, live and fail-open routing.
+PG_INTEGRATION := tests/integration/walking_skeleton tests/integration/routing tests/integration/failopen
+
 test: system venv
 	$(VENV)/bin/pytest
-	HOTLINE_TEST_DB=postgresql $(VENV)/bin/pytest
+	HOTLINE_TEST_DB=postgresql $(VENV)/bin/pytest tests/unit tests/wire $(PG_INTEGRATION)
 
 setup: system venv
 	$(HOTLINE) db upgrade

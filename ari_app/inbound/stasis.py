@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from sqlalchemy.orm import Session
+
 from ari_app.callstate import CallState
 from ari_app.context import AppContext
 from ari_app.ivr.io import AriCallIO
@@ -13,7 +15,7 @@ from hotline import vocabulary as v
 from hotline.ivr.engine import run_flow
 from hotline.ivr.ports import IvrCall, Outcome
 from hotline.routing.service import Decision
-from hotline.services.calls import CallEntry, IvrFacts
+from hotline.services.calls import CallEntry, IvrFacts, NewCall, register_call
 
 logger = logging.getLogger(__name__)
 
@@ -22,12 +24,15 @@ async def inbound(ctx: AppContext, state: CallState) -> None:
     """Answer, decide the county, write the call row, run the IVR flow, then hand the call on."""
     ari, ch = ctx.ari, state.channel_id
     await ari.answer(ch)
-    decision = await ctx.router.decide(state.caller, state.dialed)
-    entry = CallEntry(
-        ch, state.linked_id, state.caller, state.dialed, v.VIA_ARI, decision.queue,
-        county=decision.county, reason=decision.reason, detail=decision.detail,
-    )  # fmt: skip
-    new = await ctx.store.register(entry)
+
+    def register(session: Session, decision: Decision) -> NewCall:
+        entry = CallEntry(
+            ch, state.linked_id, state.caller, state.dialed, v.VIA_ARI, decision.queue,
+            county=decision.county, reason=decision.reason, detail=decision.detail,
+        )  # fmt: skip
+        return register_call(session, entry)
+
+    decision, new = await ctx.router.decide_then(state.caller, state.dialed, register)
     state.uid = new.uid
     logger.info("call %s: channel %s from %s entered (%s: %s)", new.uid, ch, state.caller,
                 decision.reason, decision.detail)  # fmt: skip

@@ -246,6 +246,21 @@ class Router:
             )
         )
 
+    async def decide_then(
+        self, caller: str | None, dialed: str | None, then: Callable[[Session, Decision], T]
+    ) -> tuple[Decision, T]:
+        """Decide now and run `then(session, decision)` in the same worker thread and session (a
+        live call writes its row with one database round trip)."""
+        when, s = self.now(), self.settings
+        table = await self.table()
+
+        def work(session: Session) -> tuple[Decision, T]:
+            decision = decide(session, caller, dialed, when, tz=s.timezone, default_queue=s.default_queue,
+                              table=table)  # fmt: skip
+            return decision, then(session, decision)
+
+        return await self._run(work)
+
     async def resolve_queue(
         self, county: str | None, skill: str | None
     ) -> tuple[str, str | None, int | None]:
