@@ -292,6 +292,7 @@ async def test_a_prompt_that_ended_while_disconnected_is_found_by_reconcile(lab:
         fake.routes[("GET", f"/ari/playbacks/{playback}")] = (404, {"message": "Playback not found"})
         await fake.session.close()
         await until(lambda: continues(fake, ch), what="continue after the second resync")
+        await until(lambda: not _app.calls, what="call task ended")
     assert continues(fake, ch) == [ACD]
     assert len(fake.sessions) == 3
 
