@@ -46,6 +46,7 @@ DISP_ABANDONED = "abandoned"
 DISP_REJECTED = "rejected"
 DISP_FAILED = "failed"
 DISP_ACTIVE = "active"
+DISP_TRANSFERRED = "transferred"  # the IVR sent it to an outside number
 
 # ARI object ids: deterministic, derived from the call uid
 PLAYBACK_ID = "play-{call}-{name}"

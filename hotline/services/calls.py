@@ -104,6 +104,13 @@ def record_ivr(session: Session, uid: str, facts: IvrFacts) -> Call:
     return call
 
 
+def set_disposition(session: Session, uid: str, disposition: str) -> Call:
+    """Set a call's disposition now (a transfer out of the IVR); the end keeps it."""
+    call = get_call(session, uid)
+    call.disposition = disposition
+    return call
+
+
 def get_call(session: Session, uid: str) -> Call:
     call = session.scalar(select(Call).where(Call.uid == uid))
     if call is None:
@@ -134,7 +141,7 @@ def mark_ended(session: Session, uid: str, cause: str | None, at: datetime | Non
     if call.ended_at is None:
         call.ended_at = at or utcnow()
     call.hangup_cause = (cause or "")[:32] or None
-    if call.answered_at is None:
+    if call.answered_at is None and call.disposition == v.DISP_ACTIVE:
         call.disposition = v.DISP_ABANDONED
     return call
 

@@ -33,6 +33,13 @@ class CallStore:
 
         await asyncio.to_thread(work)
 
+    async def set_disposition(self, uid: str, disposition: str) -> None:
+        def work() -> None:
+            with self.database.session() as session:
+                calls.set_disposition(session, uid, disposition)
+
+        await asyncio.to_thread(work)
+
     async def uid_for_channel(self, channel_id: str) -> str | None:
         def work() -> str | None:
             with self.database.session() as session:

@@ -178,7 +178,6 @@ async def test_inbound_call_is_answered_registered_welcomed_then_handed_to_the_a
         await until(lambda: continues(fake, ch), what="continue")
         await until(lambda: not app.calls, what="call task ended")
     assert requests_of(fake, ch) == [
-        ("POST", "/answer", {}),
         ("POST", "/variable", {"variable": "__HOTLINE_CALL_ID", "value": uid}),
         ("POST", f"/play/play-{uid}-1", {"media": "sound:hotline/welcome", "lang": "zh"}),
         ("POST", "/variable", {"variable": "HOTLINE_ROUTE", "value": "futian:city:60:zh:futian"}),
@@ -196,7 +195,7 @@ async def test_inbound_call_is_answered_registered_welcomed_then_handed_to_the_a
     }
 
 
-@pytest.mark.parametrize("failing", ["answer", "variable", "play/*"])
+@pytest.mark.parametrize("failing", ["variable", "play/*"])
 @wire
 async def test_a_failing_handler_returns_the_caller_to_the_failopen_context(lab: Lab, failing: str) -> None:
     ch = "1763850000.21"
@@ -218,7 +217,7 @@ async def test_when_failopen_fails_too_the_channel_is_hung_up_only_if_still_in_s
 ) -> None:
     ch = "1763850000.22"
     routes: dict[tuple[str, str], Route] = {
-        ("POST", f"/ari/channels/{ch}/answer"): (500, {"message": "Failed to answer channel"}),
+        ("POST", f"/ari/channels/{ch}/variable"): (500, {"message": "Failed to set the variable"}),
         ("POST", f"/ari/channels/{ch}/continue"): (status, {"message": "refused by test"}),
     }
     async with center(lab, routes) as (fake, app, _):
@@ -332,12 +331,12 @@ async def test_a_call_arriving_while_reconcile_lists_the_app_is_not_taken_for_go
 @wire
 async def test_stopping_the_app_returns_every_call_in_stasis_to_failopen_before_run_returns(lab: Lab) -> None:
     waiting, stuck = "1763850000.61", "1763850000.62"
-    routes: dict[tuple[str, str], Route] = {("POST", f"/ari/channels/{stuck}/answer"): never}
+    routes: dict[tuple[str, str], Route] = {("POST", f"/ari/channels/{stuck}/variable"): never}
     async with center(lab, routes) as (fake, app, task):
         await fake.session.send(stasis_start(waiting))
         await prompt_of(fake, waiting)
         await fake.session.send(stasis_start(stuck))
-        await until(lambda: fake.calls("POST", f"/ari/channels/{stuck}/answer"), what="stuck answer")
+        await until(lambda: fake.calls("POST", f"/ari/channels/{stuck}/variable"), what="stuck request")
         task.cancel()
         await asyncio.wait([task])
         assert task.cancelled()
@@ -378,20 +377,21 @@ async def test_a_burst_of_300_calls_with_slow_rest_does_not_hold_up_the_event_re
             await fake.session.send(stasis_start(ch))
         await fake.session.send(playback_finished(early_playback, early))
 
-        answered = functools.partial(burst_requests, fake, "answer")
-        await until(lambda: len(answered()) == 300, timeout=15, what="300 answers")
+        # a burst call's first request is setting its call id (the dialplan answered it)
+        answered = functools.partial(burst_requests, fake, "variable")
+        await until(lambda: len(answered()) == 300, timeout=15, what="300 first requests")
         await until(lambda: continues(fake, early), timeout=15, what="the early call's continue")
-        await until(lambda: all(r.replied for r in answered()), timeout=15, what="300 answers replied")
+        await until(lambda: all(r.replied for r in answered()), timeout=15, what="300 first requests replied")
         [early_continue] = fake.calls("POST", f"/ari/channels/{early}/continue")
         assert early_continue.query == ACD
         assert {channel_of(r) for r in answered()} == set(burst)
         # The PlaybackFinished sent after the 300 StasisStarts moved the early call on (its first
-        # hand-off request) before any burst call had got through its answer, call row and
+        # hand-off request) before any burst call had got through its call row and
         # variables to its prompt ...
         moved_on = next(r for r in fake.calls("POST", f"/ari/channels/{early}/variable")
                         if r.query.get("variable") == "HOTLINE_ROUTE")  # fmt: skip
         assert all(moved_on.seq < p.seq for p in burst_requests(fake, "play/*"))
-        # ... and the answers did not go out one event at a time,
+        # ... and the first requests did not go out one event at a time,
         assert most_in_flight(answered()) >= 10
         # nor over more connections than Asterisk's http.conf sessionlimit (100, WebSocket included).
         assert fake.most_connections <= 100
