@@ -43,13 +43,16 @@ async def inbound(ctx: AppContext, state: CallState) -> None:
         county=decision.county, routing_reason=decision.reason, routing_detail=decision.detail,
     )  # fmt: skip
     outcome = await _run_ivr(ctx, state, call, decision)
-    await hand_on(ctx, state, call, outcome)
+    try:
+        await hand_on(ctx, state, call, outcome)
+    finally:
+        # After the hand-off, so a burst of new calls' database work never delays it.
+        await asyncio.shield(ctx.store.record_ivr(call.uid, _facts(call, outcome.queue or decision.queue)))
 
 
 async def _run_ivr(ctx: AppContext, state: CallState, call: IvrCall, decision: Decision) -> Outcome:
     """Run the newest version of the center's flow; the call keeps that version to its end."""
     current = await ctx.flows.current(ctx.settings.ivr_flow)
-    queue: str | None = decision.queue
     try:
         if current is None:
             logger.warning(
@@ -67,11 +70,11 @@ async def _run_ivr(ctx: AppContext, state: CallState, call: IvrCall, decision: D
         else:
             call.flow_name, call.flow_version = ctx.settings.ivr_flow, current[0]
             outcome = await run_flow(current[1], call, AriCallIO(ctx, state), CenterServices(ctx))
-        queue = outcome.queue
         return outcome
-    finally:
+    except BaseException:
         # Stored even when the caller hangs up mid-menu: the path shows how far they got.
-        await asyncio.shield(ctx.store.record_ivr(call.uid, _facts(call, queue)))
+        await asyncio.shield(ctx.store.record_ivr(call.uid, _facts(call, decision.queue)))
+        raise
 
 
 def _facts(call: IvrCall, queue: str | None) -> IvrFacts:
