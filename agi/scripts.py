@@ -37,6 +37,10 @@ class CallHooks:
         the call row and give the dialplan its id, queue and overflow."""
         dialed = await req.get_variable(v.VAR_DIALED) or req.headers.get("agi_dnid")
         caller = req.headers.get("agi_callerid")
+        uid = await req.get_variable(v.VAR_CALL_ID) or None
+        if uid and await self.store.exists(uid):  # ari_app registered it, then gave it back
+            logger.warning("call %s: back in the dialplan from ari_app (fail-open)", uid)
+            return
         queue, county, reason, detail = self.settings.default_queue, None, v.REASON_DEFAULT, "routing failed"
         overflow: tuple[str | None, int | None] = (None, None)
         try:
@@ -48,7 +52,7 @@ class CallHooks:
             logger.exception("channel %s: routing failed in fail-open; city queue", req.channel)
         entry = CallEntry(
             req.uniqueid, req.uniqueid, caller, dialed, v.VIA_FAILOPEN, queue,
-            county=county, reason=reason, detail=detail,
+            county=county, reason=reason, detail=detail, uid=uid,
         )  # fmt: skip
         new = await self.store.register(entry)
         await req.set_variable(f"__{v.VAR_CALL_ID}", new.uid)

@@ -25,6 +25,7 @@ class CallState:
     args: list[str]
     uid: str | None = None
     queue: str | None = None  # the queue routing chose: a give-back to the dialplan goes there
+    dialplan_uid: str | None = None  # the call id the dialplan chose (Stasis argument 3)
     gone: asyncio.Event = field(default_factory=asyncio.Event)
     playbacks: dict[str, asyncio.Event] = field(default_factory=dict)
     dtmf: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
@@ -45,6 +46,7 @@ class CallState:
             dialed=args[1] if len(args) > 1 else None,
             linked_id=channel.get("linkedid") or channel.get("id"),
             args=args,
+            dialplan_uid=args[2] if len(args) > 2 and args[2] else None,
         )
 
     # ---- events (called from the read loop: must not block) ----

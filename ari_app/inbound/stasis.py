@@ -29,6 +29,7 @@ async def inbound(ctx: AppContext, state: CallState) -> None:
         entry = CallEntry(
             ch, state.linked_id, state.caller, state.dialed, v.VIA_ARI, decision.queue,
             county=decision.county, reason=decision.reason, detail=decision.detail,
+            uid=state.dialplan_uid,
         )  # fmt: skip
         return register_call(session, entry)
 
@@ -37,7 +38,8 @@ async def inbound(ctx: AppContext, state: CallState) -> None:
     logger.info("call %s: channel %s from %s entered (%s: %s)", new.uid, ch, state.caller,
                 decision.reason, decision.detail)  # fmt: skip
     state.queue = decision.queue  # where a give-back (a failing flow) queues the call
-    await ari.set_var(ch, f"__{v.VAR_CALL_ID}", new.uid)
+    if new.uid != state.dialplan_uid:  # the dialplan's id was missing or malformed: ours is the one
+        await ari.set_var(ch, f"__{v.VAR_CALL_ID}", new.uid)
     call = IvrCall(
         new.uid, state.caller, state.dialed, ctx.settings.language,
         county=decision.county, routing_reason=decision.reason, routing_detail=decision.detail,

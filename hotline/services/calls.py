@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,14 @@ from hotline.services.numbers import clean_number
 
 class CallNotFound(LookupError):
     """No call has this uid."""
+
+
+_CALL_UID = re.compile(r"^[0-9a-f]{32,40}$")
+
+
+def is_call_uid(value: str) -> bool:
+    """A call id as the center makes them: 32 to 40 lowercase hex digits (never caller input)."""
+    return bool(_CALL_UID.match(value))
 
 
 def new_call_uid() -> str:
@@ -44,6 +53,7 @@ class CallEntry:
     county: str | None = None  # county code decided by routing
     reason: str | None = None  # hotline.vocabulary.REASON_*
     detail: str | None = None
+    uid: str | None = None  # chosen by the dialplan (40 hex digits); None: a new one here
 
 
 @dataclass(frozen=True)
@@ -64,7 +74,7 @@ class IvrFacts:
 def register_call(session: Session, entry: CallEntry) -> NewCall:
     """Create the call row when a call enters the center; returns its uid and queue."""
     call = Call(
-        uid=new_call_uid(),
+        uid=entry.uid if entry.uid and is_call_uid(entry.uid) else new_call_uid(),
         channel_id=entry.channel_id,
         linked_id=entry.linked_id,
         caller_number=clean_number(entry.caller),
@@ -116,6 +126,10 @@ def get_call(session: Session, uid: str) -> Call:
     if call is None:
         raise CallNotFound(uid)
     return call
+
+
+def call_exists(session: Session, uid: str) -> bool:
+    return session.scalar(select(Call.id).where(Call.uid == uid)) is not None
 
 
 def uid_for_channel(session: Session, channel_id: str) -> str | None:

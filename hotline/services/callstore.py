@@ -40,6 +40,13 @@ class CallStore:
 
         await asyncio.to_thread(work)
 
+    async def exists(self, uid: str) -> bool:
+        def work() -> bool:
+            with self.database.session() as session:
+                return calls.call_exists(session, uid)
+
+        return await asyncio.to_thread(work)
+
     async def uid_for_channel(self, channel_id: str) -> str | None:
         def work() -> str | None:
             with self.database.session() as session:
