@@ -137,6 +137,8 @@ class HotlineApp:
         if state is not None and state.queue:
             try:  # best effort: without it the call goes to the city queue
                 await self.ari.set_var(channel_id, v.VAR_QUEUE, state.queue)
+            except AriNotFound:  # the caller is gone: nothing to give back
+                return
             except AriError as exc:
                 logger.warning("channel %s: could not keep its queue %s (%s)", channel_id, state.queue, exc)
         try:
