@@ -92,8 +92,8 @@ def _locate(session: Session, table: RoutingTable, number: Number, dialed: str |
         return _Located(county.code, v.REASON_DID, f"dialled number {digits} is {_name(county)}'s own number")
     if number.national is None:
         return _unmatched(table, number)
-    member = session.scalar(select(Member).where(Member.phone == number.national))
-    member_county = table.codes_by_id.get(member.county_id or 0) if member is not None else None
+    member_county_id = session.scalar(select(Member.county_id).where(Member.phone == number.national))
+    member_county = table.codes_by_id.get(member_county_id or 0)
     if member_county is not None:
         county = table.counties[member_county]
         return _Located(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from hotline import vocabulary as v
@@ -72,9 +72,11 @@ class IvrFacts:
 
 
 def register_call(session: Session, entry: CallEntry) -> NewCall:
-    """Create the call row when a call enters the center; returns its uid and queue."""
-    call = Call(
-        uid=entry.uid if entry.uid and is_call_uid(entry.uid) else new_call_uid(),
+    """Create the call row when a call enters the center; returns its uid and queue.
+    One INSERT (Core statement, county looked up inside it): this runs for every call."""
+    uid = entry.uid if entry.uid and is_call_uid(entry.uid) else new_call_uid()
+    stmt = insert(Call).values(
+        uid=uid,
         channel_id=entry.channel_id,
         linked_id=entry.linked_id,
         caller_number=clean_number(entry.caller),
@@ -85,33 +87,37 @@ def register_call(session: Session, entry: CallEntry) -> NewCall:
         entered_at=utcnow(),
         routing_reason=entry.reason,
         routing_detail=(entry.detail or "")[:255] or None,
+        county_id=_county_id_of(entry.county),
     )
-    call.county_id = _county_id(session, entry.county)
-    session.add(call)
-    session.flush()
-    return NewCall(call.uid, entry.queue)
+    session.execute(stmt)
+    return NewCall(uid, entry.queue)
 
 
-def _county_id(session: Session, code: str | None) -> int | None:
+def _county_id_of(code: str | None) -> Any:
+    """The county id of `code` as a subquery of the statement it goes into (None for no county)."""
     if code is None:
         return None
-    return session.scalar(select(County.id).where(County.code == code))
+    return select(County.id).where(County.code == code).scalar_subquery()
 
 
-def record_ivr(session: Session, uid: str, facts: IvrFacts) -> Call:
-    """Store the routing decision and the IVR's findings (language, category, path) on the call."""
-    call = get_call(session, uid)
-    call.county_id = _county_id(session, facts.county)
-    call.routing_reason = facts.reason
-    call.routing_detail = (facts.detail or "")[:255] or None
+def record_ivr(session: Session, uid: str, facts: IvrFacts) -> None:
+    """Store the routing decision and the IVR's findings (language, category, path) on the call
+    (one UPDATE: this runs for every call)."""
+    values: dict[str, Any] = {
+        "county_id": _county_id_of(facts.county),
+        "routing_reason": facts.reason,
+        "routing_detail": (facts.detail or "")[:255] or None,
+        "language": facts.language,
+        "category_code": facts.category,
+        "urgency": facts.urgency,
+        "flow_version": facts.flow_version,
+        "ivr_path": list(facts.path),
+    }
     if facts.queue:
-        call.queue_name = facts.queue
-    call.language = facts.language
-    call.category_code = facts.category
-    call.urgency = facts.urgency
-    call.flow_version = facts.flow_version
-    call.ivr_path = list(facts.path)
-    return call
+        values["queue_name"] = facts.queue
+    stmt = update(Call).where(Call.uid == uid).values(**values).execution_options(synchronize_session=False)
+    if session.execute(stmt).rowcount == 0:  # type: ignore[attr-defined]
+        raise CallNotFound(uid)
 
 
 def set_disposition(session: Session, uid: str, disposition: str) -> Call:
