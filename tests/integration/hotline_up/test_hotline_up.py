@@ -26,7 +26,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def up_env() -> Iterator[dict[str, str]]:
     home = REPO / "var" / "test" / "up"
-    env = {**os.environ, **center_env(home, 35000)}
+    # ports below the ephemeral range (32768+), so no client socket can be holding one of them
+    env = {**os.environ, **center_env(home, 26000)}
     env.pop("HOTLINE_DATABASE_URL", None)  # `hotline up` on its embedded default, SQLite
     settings = get_settings(home=home)
     AsteriskRuntime.from_settings(settings).stop()
