@@ -7,7 +7,7 @@ import logging
 
 from agi.server import AgiRequest, Handler
 from hotline import vocabulary as v
-from hotline.routing.service import Router
+from hotline.routing.service import Router, settled_reason
 from hotline.services.calls import CallEntry, CallNotFound
 from hotline.services.callstore import CallStore, host_recording_path
 from hotline.settings import Settings
@@ -46,7 +46,7 @@ class CallHooks:
         try:
             decision = await self.router.decide(caller, dialed)
             queue, county, detail = decision.queue, decision.county, decision.detail
-            reason = v.REASON_DEFAULT if decision.reason == v.REASON_ASK else decision.reason
+            reason = settled_reason(decision.reason, decision.county) or v.REASON_DEFAULT
             overflow = (decision.overflow_queue, decision.overflow_wait)
         except Exception:  # the caller still reaches a person: the city queue
             logger.exception("channel %s: routing failed in fail-open; city queue", req.channel)

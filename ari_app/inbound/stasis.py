@@ -14,7 +14,7 @@ from ari_app.ivr.services import CenterServices
 from hotline import vocabulary as v
 from hotline.ivr.engine import run_flow
 from hotline.ivr.ports import IvrCall, Outcome
-from hotline.routing.service import Decision
+from hotline.routing.service import Decision, settled_reason
 from hotline.services.calls import CallEntry, IvrFacts, NewCall, register_call
 
 logger = logging.getLogger(__name__)
@@ -80,9 +80,7 @@ async def _run_ivr(ctx: AppContext, state: CallState, call: IvrCall, decision: D
 
 
 def _facts(call: IvrCall, queue: str | None) -> IvrFacts:
-    reason = call.routing_reason
-    if call.county is None and reason == v.REASON_ASK:
-        reason = v.REASON_DEFAULT  # nobody chose a district: the city center takes the call
+    reason = settled_reason(call.routing_reason, call.county)
     return IvrFacts(queue, call.county, reason, call.routing_detail, call.language, call.category,
                     call.urgency, call.flow_version, call.path)  # fmt: skip
 

@@ -196,6 +196,12 @@ def county_names(session: Session) -> dict[str, tuple[str, str]]:
     return {c.code: (c.name_zh, c.name_en) for c in routing_table(session).counties.values()}
 
 
+def settled_reason(reason: str | None, county: str | None) -> str | None:
+    """The reason stored on a call once routing is over: "ask" with no county chosen means the city
+    center took the call ("default")."""
+    return v.REASON_DEFAULT if reason == v.REASON_ASK and county is None else reason
+
+
 class Router:
     """The routing functions for asyncio code. The routing data is a snapshot re-read at most every
     TABLE_TTL seconds (a `hotline routing load` is live within that); only the member lookup of a
