@@ -10,6 +10,7 @@ from agi.scripts import CallHooks
 from agi.server import FastAgiServer
 from hotline import logs
 from hotline.asterisk.runtime import AsteriskRuntime
+from hotline.db.groupcommit import GroupCommit
 from hotline.db.session import Database
 from hotline.routing.service import Router
 from hotline.services.callstore import CallStore
@@ -21,9 +22,10 @@ logger = logging.getLogger("agi")
 async def _main() -> None:
     settings = get_settings()
     database = Database(settings.db_url)
+    writer = GroupCommit(database)  # the hooks of many calls share a commit
     hooks = CallHooks(
-        settings, CallStore(database), AsteriskRuntime.from_settings(settings).recordings_inner,
-        Router(database, settings),
+        settings, CallStore(database, writer), AsteriskRuntime.from_settings(settings).recordings_inner,
+        Router(database, settings, writer),
     )  # fmt: skip
     server = FastAgiServer(settings.bind_host, settings.agi_port, hooks.routes())
     await server.start()

@@ -18,6 +18,7 @@ from ari_app.context import AppContext, spool_recordings_dir
 from ari_app.errors import AriConflict, AriError, AriNotFound
 from ari_app.inbound.stasis import inbound
 from hotline import vocabulary as v
+from hotline.db.groupcommit import GroupCommit
 from hotline.db.session import Database
 from hotline.ivr.store import FlowCache
 from hotline.routing.service import Router
@@ -66,12 +67,14 @@ class HotlineApp:
             on_event=self.on_event,
             on_connect=self.on_connect,
             event_types=EVENT_TYPES,
+            rest_over_ws=settings.ari_rest_over_websocket,
         )
+        writer = GroupCommit(self.database)  # the call rows of every call, committed in batches
         self.ctx = AppContext(
             self.ari,
-            CallStore(self.database),
+            CallStore(self.database, writer),
             settings,
-            Router(self.database, settings),
+            Router(self.database, settings, writer),
             FlowCache(self.database),
             spool_recordings or spool_recordings_dir(settings),
         )

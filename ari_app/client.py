@@ -1,63 +1,28 @@
-"""Asyncio ARI client: REST on httpx, events on a reconnecting WebSocket (see events.py)."""
+"""Asyncio ARI client: REST on httpx or the event WebSocket, events on a reconnecting WebSocket.
+
+See events.py for the event stream and wsrest.py for requests on the WebSocket.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import json as jsonlib
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import httpx
 
 from ari_app.errors import AriError, AriNotFound, AriUnavailable, error_for_status
 from ari_app.events import EventStream, OnConnect, OnEvent
+from ari_app.urls import ari_root, events_url, ids_param, query_params, quote_id
+from ari_app.wsrest import RESPONSE, WsRest
 
 logger = logging.getLogger(__name__)
 
 # A filter PUT refused with one of these means this Asterisk has no per-app event filters.
 _FILTER_UNSUPPORTED = (400, 404, 405)
-
-
-def quote_id(value: str) -> str:
-    """Percent-encode one path segment: ids and names may contain '/' (`hotline/welcome`)."""
-    return quote(value, safe="")
-
-
-def ari_root(base_url: str) -> str:
-    """`http://host:port` or `http://host:port/ari` -> `http://host:port/ari`."""
-    root = base_url.rstrip("/")
-    return root if root.endswith("/ari") else root + "/ari"
-
-
-def events_url(root: str, app: str, api_key: str | None = None) -> str:
-    """The event WebSocket URL of one app, without events of objects the app does not own."""
-    parts = urlsplit(root)
-    query = {"app": app, "subscribeAll": "false"}
-    if api_key is not None:
-        query["api_key"] = api_key
-    scheme = "wss" if parts.scheme == "https" else "ws"
-    return urlunsplit((scheme, parts.netloc, parts.path + "/events", urlencode(query), ""))
-
-
-def _params(params: Mapping[str, Any] | None) -> dict[str, str]:
-    """Query parameters as ARI reads them: no None, booleans in lower case, lists comma-joined."""
-    out: dict[str, str] = {}
-    for key, value in (params or {}).items():
-        if value is None:
-            continue
-        if isinstance(value, bool):
-            out[key] = "true" if value else "false"
-        elif isinstance(value, list | tuple):
-            out[key] = ",".join(str(v) for v in value)
-        else:
-            out[key] = str(value)
-    return out
-
-
-def _ids(value: str | Sequence[str]) -> str:
-    return value if isinstance(value, str) else ",".join(value)
 
 
 class AriClient:
@@ -78,11 +43,15 @@ class AriClient:
         ping_interval: float = 5.0,
         ws_auth: Literal["basic", "api_key"] = "basic",
         max_requests: int = 20,
+        rest_over_ws: bool = True,
     ) -> None:
         root = ari_root(base_url)
         self.app = app
         self._on_connect = on_connect
         self._event_types = list(event_types or ())
+        self._on_event = on_event
+        self._rest_over_ws = rest_over_ws
+        self._ws_rest = WsRest(timeout)
         # Requests beyond `max_requests` wait here, not in httpcore's pool: the pool rescans every
         # queued request against every connection on each request and reply, on the event loop,
         # which stalls it for whole seconds in a burst of calls. Also well inside Asterisk's
@@ -106,8 +75,9 @@ class AriClient:
         self._events = EventStream(
             events_url(root, app, api_key),
             headers,
-            on_event=on_event,
+            on_event=self._on_frame,
             on_connect=self._after_connect,
+            on_socket=self._on_socket,
             backoff=backoff,
             ping_interval=ping_interval,
             ping_timeout=ping_interval,
@@ -133,7 +103,24 @@ class AriClient:
         await self._events.close()
         await self._http.aclose()
 
+    @property
+    def rest_on_websocket(self) -> bool:
+        """True while fast requests go over the event WebSocket instead of HTTP."""
+        return self._ws_rest.ready
+
+    def _on_frame(self, frame: dict[str, Any]) -> None:
+        if not self._ws_rest.deliver(frame):
+            self._on_event(frame)
+
+    def _on_socket(self, send: Any, reason: str) -> None:
+        if send is None:
+            self._ws_rest.detach(reason)
+        elif self._rest_over_ws:
+            self._ws_rest.attach(send)
+
     async def _after_connect(self) -> None:
+        if self._rest_over_ws:
+            await self._ws_rest.probe()
         if self._event_types:
             await self._apply_event_filter()
         if self._on_connect is not None:
@@ -141,7 +128,7 @@ class AriClient:
 
     async def _apply_event_filter(self) -> None:
         try:
-            await self.set_event_filter(self._event_types)
+            await self.set_event_filter([*self._event_types, RESPONSE])
         except AriError as exc:
             if exc.status in _FILTER_UNSUPPORTED:
                 logger.info("ARI app %s: no event filter (%s); receiving every event", self.app, exc)
@@ -156,11 +143,18 @@ class AriClient:
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        fast: bool = False,
     ) -> Any:
-        """One REST call under /ari (`path` with ids already quoted); decoded JSON or None."""
+        """One REST call under /ari (`path` with ids already quoted); decoded JSON or None.
+
+        `fast`: Asterisk answers it without waiting for a channel's thread, so it may go over the
+        event WebSocket (see wsrest.py) when that transport is up.
+        """
+        if fast and self._ws_rest.ready and "%" not in path:
+            return await self._req_ws(method, path, params, json)
         try:
             async with self._slots:
-                response = await self._http.request(method, path, params=_params(params), json=json)
+                response = await self._http.request(method, path, params=query_params(params), json=json)
         except httpx.TimeoutException as exc:
             raise AriUnavailable(f"no reply ({type(exc).__name__})", method, path) from exc
         except httpx.TransportError as exc:
@@ -175,6 +169,18 @@ class AriClient:
         except ValueError:
             return response.text
 
+    async def _req_ws(self, method: str, path: str, params: Mapping[str, Any] | None, body: Any) -> Any:
+        status, text = await self._ws_rest.request(method, path.lstrip("/"), query_params(params), body)
+        logger.debug("ARI (ws) %s %s -> %d", method, path, status)
+        if status >= 400:
+            raise error_for_status(status, text.encode(), method, path)
+        if not text:
+            return None
+        try:
+            return jsonlib.loads(text)
+        except ValueError:
+            return text
+
     # ---- channels -----------------------------------------------------------------
     async def answer(self, channel_id: str) -> None:
         """Answer a channel."""
@@ -182,7 +188,7 @@ class AriClient:
 
     async def hangup(self, channel_id: str, reason: str = "normal") -> None:
         """Hang up a channel with an explicit cause (normal, busy, congestion, no_answer...)."""
-        await self.req("DELETE", f"/channels/{quote_id(channel_id)}", params={"reason": reason})
+        await self.req("DELETE", f"/channels/{quote_id(channel_id)}", params={"reason": reason}, fast=True)
 
     async def get_channel(self, channel_id: str) -> dict[str, Any] | None:
         """A channel's snapshot, or None when it is gone."""
@@ -220,7 +226,7 @@ class AriClient:
     ) -> None:
         """Leave Stasis and go on in the dialplan at context,extension,priority."""
         params = {"context": context, "extension": extension, "priority": priority}
-        await self.req("POST", f"/channels/{quote_id(channel_id)}/continue", params=params)
+        await self.req("POST", f"/channels/{quote_id(channel_id)}/continue", params=params, fast=True)
 
     async def originate(
         self,
@@ -270,12 +276,13 @@ class AriClient:
     ) -> dict[str, Any]:
         """Start a playback with a client-chosen id (PlaybackFinished carries it back)."""
         path = f"/channels/{quote_id(channel_id)}/play/{quote_id(playback_id)}"
-        result: dict[str, Any] = await self.req("POST", path, params={"media": _ids(media), "lang": lang})
+        params = {"media": ids_param(media), "lang": lang}
+        result: dict[str, Any] = await self.req("POST", path, params=params, fast=True)
         return result
 
     async def stop_playback(self, playback_id: str) -> None:
         """Stop a playback."""
-        await self.req("DELETE", f"/playbacks/{quote_id(playback_id)}")
+        await self.req("DELETE", f"/playbacks/{quote_id(playback_id)}", fast=True)
 
     async def get_playback(self, playback_id: str) -> dict[str, Any] | None:
         """A playback's state, or None when it finished or never existed."""
@@ -329,12 +336,12 @@ class AriClient:
         self, bridge_id: str, channel_ids: str | Sequence[str], role: str | None = None
     ) -> None:
         """Add one or more channels to a bridge."""
-        params = {"channel": _ids(channel_ids), "role": role}
+        params = {"channel": ids_param(channel_ids), "role": role}
         await self.req("POST", f"/bridges/{quote_id(bridge_id)}/addChannel", params=params)
 
     async def remove_from_bridge(self, bridge_id: str, channel_ids: str | Sequence[str]) -> None:
         """Remove one or more channels from a bridge."""
-        params = {"channel": _ids(channel_ids)}
+        params = {"channel": ids_param(channel_ids)}
         await self.req("POST", f"/bridges/{quote_id(bridge_id)}/removeChannel", params=params)
 
     async def destroy_bridge(self, bridge_id: str) -> None:

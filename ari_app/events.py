@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 
 OnEvent = Callable[[dict[str, Any]], None]
 OnConnect = Callable[[], Awaitable[None]]
+# Told of each new socket (its send) and of its end (None and why): the REST-over-WebSocket hook.
+OnSocket = Callable[[Callable[[str], Awaitable[None]] | None, str], None]
 
 
 class EventStream:
@@ -31,6 +33,7 @@ class EventStream:
         *,
         on_event: OnEvent,
         on_connect: OnConnect | None = None,
+        on_socket: OnSocket | None = None,
         backoff: tuple[float, float] = (0.5, 8.0),
         ping_interval: float = 5.0,
         ping_timeout: float = 5.0,
@@ -43,6 +46,7 @@ class EventStream:
         self._headers = headers
         self._on_event = on_event
         self._on_connect = on_connect
+        self._on_socket = on_socket
         self._backoff = backoff
         self._ws_options: dict[str, Any] = {
             "ping_interval": ping_interval,
@@ -94,6 +98,8 @@ class EventStream:
                         self.reconnects += 1
                     ever_connected = True
                     delay = low
+                    if self._on_socket is not None:
+                        self._on_socket(ws.send, "")
                     self._opened()
                     reason = await self._read(ws)
             except InvalidStatus as exc:
@@ -105,6 +111,8 @@ class EventStream:
                 reason = f"{type(exc).__name__}: {exc}"
             finally:
                 self.connected.clear()
+                if connected_now and self._on_socket is not None:
+                    self._on_socket(None, "the WebSocket closed")
             if connected_now:
                 logger.warning("ARI events: connection lost (%s); reconnecting in %.2f s", reason, delay)
             else:

@@ -121,14 +121,14 @@ def nanny_rows(center: PrivateCenter, caller: str) -> int:
 
 
 def measure(
-    center: PrivateCenter, meter: CpuMeter, spy: PromptSpy, step: LoadStep, attempt: int
+    center: PrivateCenter, meter: CpuMeter, spy: PromptSpy | NoSpy, step: LoadStep, attempt: int
 ) -> StepResult:
     """One step; a call counts as failed when SIPp failed it, it never entered Queue(futian) or (ari)
     it has no call row with category family.nanny."""
     spy.take()
     result = run_step(center, meter, step)
     tally = spy.take()
-    queued = tally.queued.get(QUEUE, 0)
+    queued = queue_entries(center, QUEUE, step.caller)
     rows = nanny_rows(center, step.caller) if step.flow == "ari" else None
     failed = max(result.failed, step.calls - queued, step.calls - rows if rows is not None else 0)
     clean = failed == 0 and result.left_channels == 0
@@ -136,7 +136,37 @@ def measure(
     return result
 
 
-def run_all(center: PrivateCenter, spy: PromptSpy, args: argparse.Namespace) -> list[StepResult]:
+def queue_entries(center: PrivateCenter, queue: str, caller: str) -> int:
+    """Calls from `caller` that entered `queue`: ENTERQUEUE lines of Asterisk's queue_log
+    (time|call|queue|agent|ENTERQUEUE|url|caller id|position)."""
+    path = center.runtime.host_path("/var/log/asterisk/queue_log")
+    if not path.exists():
+        return 0
+    count = 0
+    for line in path.read_text(errors="replace").splitlines():
+        fields = line.split("|")
+        if len(fields) >= 7 and fields[2] == queue and fields[4] == "ENTERQUEUE" and fields[6] == caller:
+            count += 1
+    return count
+
+
+class NoSpy:
+    """--no-spy: no latency samples, and no subscribeAll app loading Asterisk."""
+
+    closed_early: str | None = None
+    untimed = 0
+
+    def __enter__(self) -> NoSpy:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def take(self) -> SpyTally:
+        return SpyTally()
+
+
+def run_all(center: PrivateCenter, spy: PromptSpy | NoSpy, args: argparse.Namespace) -> list[StepResult]:
     meter = CpuMeter(center_pids(center))
     numbers = {"dialplan": BASELINE_NUMBER, "ari": center.settings.hotline_numbers[0]}
     serial = iter(range(1, 10_000))
@@ -258,6 +288,17 @@ def report(
     return "\n".join(lines)
 
 
+def center_settings(pairs: Sequence[str]) -> dict[str, str]:
+    """`--set name=value` options as the center's HOTLINE_* environment."""
+    env = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise SystemExit(f"--set {pair!r}: expected NAME=VALUE")
+        env["HOTLINE_" + name.strip().upper()] = value.strip()
+    return env
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = bench_parser(
         "python -m benchmarks.ivr", __doc__, rates="5,10,20,30,40,50,60,80,100", step_seconds=3.0, hold=2.0,
@@ -266,6 +307,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--pause", type=float, default=1.5, help="seconds between the two keys")
     parser.add_argument("--paths", default=",".join(PATHS), help="dialplan, ari or both")
     parser.add_argument("--tries", type=int, default=2, help="attempts per rate before giving a path up")
+    parser.add_argument(
+        "--no-spy",
+        action="store_true",
+        help="no DTMF->prompt figures: the latency spy's subscribeAll app costs Asterisk work",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a center setting for this run, e.g. ari_rest_over_websocket=false (repeatable)",
+    )
     args = parser.parse_args(argv)
     args.rates, args.paths = [float(r) for r in comma_list(args.rates)], comma_list(args.paths)
     if not args.rates or min(args.rates) <= 0 or not args.paths or not set(args.paths) <= set(PATHS):
@@ -281,13 +334,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not is_root():
         return 2
     started = datetime.now()
-    with bench_center(prepare=write_site_templates, env={"HOTLINE_CLOCK": CLOCK}) as center:
+    env = {"HOTLINE_CLOCK": CLOCK, **center_settings(args.set)}
+    with bench_center(prepare=write_site_templates, env=env) as center:
         shown = center.cli(f"dialplan show {BASELINE_NUMBER}@{v.CTX_FROM_CARRIER}")
         if "bench-ivr-language" not in shown:
             raise RuntimeError(f"the dialplan menu is not in the dialplan:\n{shown}")
-        with PromptSpy(center.settings) as spy:
+        with NoSpy() if args.no_spy else PromptSpy(center.settings) as spy:
             results = run_all(center, spy, args)
         spy_state = f"closed early ({spy.closed_early})" if spy.closed_early else "open throughout"
+        spy_state = "off (--no-spy)" if args.no_spy else spy_state
         notes = [
             f"{machine_line(center)}; center clock {CLOCK}; spy WebSocket {spy_state}, "
             f"{spy.untimed} events without timestamp. {log_counts(center)}.",

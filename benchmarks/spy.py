@@ -17,7 +17,7 @@ import httpx
 from websockets.exceptions import ConnectionClosedError
 from websockets.sync.client import ClientConnection, connect
 
-from ari_app.client import ari_root
+from ari_app.urls import ari_root
 from hotline.secrets import SecretStore
 from hotline.settings import Settings
 

@@ -33,6 +33,7 @@ MODULES: dict[str, list[str]] = {
         "func_global.so",
         "func_logic.so",
         "func_math.so",
+        "func_rand.so",
         "func_sha1.so",
         "func_strings.so",
         "func_timeout.so",

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     carrier_contact: str = ""
     default_queue: str = "city"
     ari_app: str = "hotline"
+    # Send the ARI requests Asterisk answers at once (play, stop, continue, hang up) over the event
+    # WebSocket (Asterisk >= 22.3) instead of HTTP; false: every request on HTTP.
+    ari_rest_over_websocket: bool = True
     language: str = "zh"
     timezone: str = "Asia/Shanghai"
     welcome_prompt: str = "welcome"

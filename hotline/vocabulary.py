@@ -15,8 +15,10 @@ VAR_COUNTY = "HOTLINE_COUNTY"
 VAR_OVERFLOW_QUEUE = "HOTLINE_OVERFLOW_QUEUE"
 VAR_OVERFLOW_WAIT = "HOTLINE_OVERFLOW_WAIT"
 VAR_TRANSFER_TO = "HOTLINE_TRANSFER_TO"
-# ari_app's hand-off in one variable (one REST request): queue:overflow queue:overflow wait:language:county
+# ari_app's hand-off, queue:overflow queue:overflow wait:language:county. It travels in the extension
+# ari_app continues to (ROUTE_EXTEN_PREFIX + value): no extra request to set a variable.
 VAR_ROUTE = "HOTLINE_ROUTE"
+ROUTE_EXTEN_PREFIX = "r"
 
 # Dialplan contexts
 CTX_FROM_CARRIER = "from-carrier"
@@ -56,6 +58,11 @@ def route_value(queue: str, overflow_queue: str | None, overflow_wait: int | Non
                 county: str | None) -> str:  # fmt: skip
     """The value of VAR_ROUTE; the dialplan (hotline-acd) splits it with CUT(...,:,n)."""
     return ":".join([queue, overflow_queue or "", str(overflow_wait or ""), language, county or ""])
+
+
+def route_exten(route: str) -> str:
+    """The hotline-acd extension that carries a route_value() into VAR_ROUTE."""
+    return ROUTE_EXTEN_PREFIX + route
 
 
 def playback_id(call_uid: str, name: str) -> str:

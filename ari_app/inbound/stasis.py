@@ -94,12 +94,11 @@ async def hand_on(ctx: AppContext, state: CallState, call: IvrCall, outcome: Out
         return
     if outcome.kind == "transfer":
         await ctx.store.set_disposition(call.uid, v.DISP_TRANSFERRED)
-        await ari.set_var(ch, v.VAR_TRANSFER_TO, outcome.number or "")
-        await ari.continue_in_dialplan(ch, v.CTX_TRANSFER, "s", 1)
+        number = "".join(c for c in outcome.number or "" if c.isdigit())
+        await ari.continue_in_dialplan(ch, v.CTX_TRANSFER, number or "s", 1)
         logger.info("call %s: transferred to %s", call.uid, outcome.number)
         return
     queue = outcome.queue or ctx.settings.default_queue
     route = v.route_value(queue, outcome.overflow_queue, outcome.overflow_wait, call.language, call.county)
-    await ari.set_var(ch, v.VAR_ROUTE, route)
-    await ari.continue_in_dialplan(ch, v.CTX_ACD, "s", 1)
+    await ari.continue_in_dialplan(ch, v.CTX_ACD, v.route_exten(route), 1)
     logger.info("call %s: handed to the ACD (queue %s)", call.uid, queue)

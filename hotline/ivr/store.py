@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from hotline.db.models import IvrFlow
 from hotline.db.session import Database
 from hotline.ivr.schema import Flow, flow_from_data, parse_flow
+from hotline.singleflight import SingleFlight
 
 logger = logging.getLogger(__name__)
 
@@ -92,12 +93,16 @@ class FlowCache:
         self.database = database
         self._flows: dict[str, tuple[int, Flow]] = {}
         self._checked: dict[str, float] = {}
+        self._flight = SingleFlight()
 
     async def current(self, name: str) -> tuple[int, Flow] | None:
         """(version, Flow) of the newest version of `name`, or None if it was never loaded."""
         cached = self._flows.get(name)
         if cached is not None and time.monotonic() < self._checked.get(name, 0.0) + self.VERSION_TTL:
             return cached
+        return await self._flight.run(name, lambda: self._refresh(name))
+
+    async def _refresh(self, name: str) -> tuple[int, Flow] | None:
         number = await asyncio.to_thread(self._newest_version, name)
         self._checked[name] = time.monotonic()
         if number is None:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline import vocabulary as v
+from hotline.db.groupcommit import GroupCommit
 from hotline.db.models import Member
 from hotline.db.session import Database
 from hotline.routing import hours as hours_mod
@@ -27,6 +28,7 @@ from hotline.routing.clock import center_now
 from hotline.routing.numbers import Number, describe, dialled_digits, normalise
 from hotline.routing.store import CountyInfo, RoutingTable, routing_table
 from hotline.settings import Settings
+from hotline.singleflight import SingleFlight
 
 logger = logging.getLogger(__name__)
 
@@ -209,11 +211,13 @@ class Router:
 
     TABLE_TTL = 5.0
 
-    def __init__(self, database: Database, settings: Settings) -> None:
+    def __init__(self, database: Database, settings: Settings, writer: GroupCommit | None = None) -> None:
         self.database = database
         self.settings = settings
+        self.writer = writer
         self._table: RoutingTable | None = None
         self._expires = 0.0
+        self._flight = SingleFlight()
 
     def now(self) -> datetime:
         return center_now(self.settings)
@@ -227,11 +231,14 @@ class Router:
 
     async def table(self) -> RoutingTable:
         """The routing snapshot, re-read when older than TABLE_TTL."""
-        now = time.monotonic()
-        if self._table is None or now >= self._expires:
-            self._table = await self._run(routing_table)
-            self._expires = now + self.TABLE_TTL
+        if self._table is None or time.monotonic() >= self._expires:
+            return await self._flight.run("table", self._reload)
         return self._table
+
+    async def _reload(self) -> RoutingTable:
+        table = await self._run(routing_table)
+        self._table, self._expires = table, time.monotonic() + self.TABLE_TTL
+        return table
 
     async def decide(
         self, caller: str | None, dialed: str | None, at: datetime | None = None, skill: str | None = None
@@ -265,7 +272,7 @@ class Router:
                               table=table)  # fmt: skip
             return decision, then(session, decision)
 
-        return await self._run(work)
+        return await (self.writer.run(work) if self.writer is not None else self._run(work))
 
     async def resolve_queue(
         self, county: str | None, skill: str | None

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from pathlib import Path, PurePosixPath
 
+from hotline.db.groupcommit import GroupCommit
 from hotline.db.session import Database
 from hotline.services import calls
 from hotline.services.recordings import RecordingFacts, measure, wait_closed
@@ -14,81 +15,55 @@ logger = logging.getLogger(__name__)
 
 
 class CallStore:
-    """The event loop never touches the database directly: each method hops to a thread."""
+    """The event loop never touches the database directly: each write is committed in a worker
+    thread, together with the writes of other calls that arrive meanwhile (group commit)."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, writer: GroupCommit | None = None) -> None:
         self.database = database
+        self.writer = writer or GroupCommit(database)
 
     async def register(self, entry: calls.CallEntry) -> calls.NewCall:
-        def work() -> calls.NewCall:
-            with self.database.session() as session:
-                return calls.register_call(session, entry)
-
-        return await asyncio.to_thread(work)
+        return await self.writer.run(lambda session: calls.register_call(session, entry))
 
     async def record_ivr(self, uid: str, facts: calls.IvrFacts) -> None:
-        def work() -> None:
-            with self.database.session() as session:
-                calls.record_ivr(session, uid, facts)
-
-        await asyncio.to_thread(work)
+        await self.writer.run(lambda session: calls.record_ivr(session, uid, facts))
 
     async def set_disposition(self, uid: str, disposition: str) -> None:
-        def work() -> None:
-            with self.database.session() as session:
-                calls.set_disposition(session, uid, disposition)
-
-        await asyncio.to_thread(work)
+        await self.writer.run(lambda session: calls.set_disposition(session, uid, disposition))
 
     async def exists(self, uid: str) -> bool:
-        def work() -> bool:
-            with self.database.session() as session:
-                return calls.call_exists(session, uid)
-
-        return await asyncio.to_thread(work)
+        return await self.writer.run(lambda session: calls.call_exists(session, uid))
 
     async def uid_for_channel(self, channel_id: str) -> str | None:
-        def work() -> str | None:
-            with self.database.session() as session:
-                return calls.uid_for_channel(session, channel_id)
-
-        return await asyncio.to_thread(work)
+        return await self.writer.run(lambda session: calls.uid_for_channel(session, channel_id))
 
     async def connected(self, uid: str, endpoint: str) -> None:
-        def work() -> None:
-            with self.database.session() as session:
-                calls.mark_connected(session, uid, endpoint)
-
-        await asyncio.to_thread(work)
+        await self.writer.run(lambda session: calls.mark_connected(session, uid, endpoint))
 
     async def ended(self, uid: str, cause: str | None) -> bool:
         """Close the call row; True when the call had been answered (so a recording is due)."""
-
-        def work() -> bool:
-            with self.database.session() as session:
-                return calls.mark_ended(session, uid, cause).answered_at is not None
-
-        return await asyncio.to_thread(work)
+        call = await self.writer.run(lambda session: calls.mark_ended(session, uid, cause))
+        return call.answered_at is not None
 
     async def finish_recording(self, uid: str, path: Path, timeout: float = 15.0) -> RecordingFacts:
         """Wait for MixMonitor to close the file, measure it and attach it to the call."""
 
-        def work() -> RecordingFacts:
+        def measured() -> RecordingFacts:
             wait_closed(path, timeout)
-            facts = measure(path)
-            with self.database.session() as session:
-                calls.add_recording(
-                    session,
-                    uid,
-                    path=str(path),
-                    status=facts.status,
-                    duration_s=facts.duration_s,
-                    size_bytes=facts.size_bytes,
-                    sha256=facts.sha256,
-                )
-            return facts
+            return measure(path)
 
-        facts = await asyncio.to_thread(work)
+        facts = await asyncio.to_thread(measured)
+        await self.writer.run(
+            lambda session: calls.add_recording(
+                session,
+                uid,
+                path=str(path),
+                status=facts.status,
+                duration_s=facts.duration_s,
+                size_bytes=facts.size_bytes,
+                sha256=facts.sha256,
+            )
+        )
         logger.info("call %s: recording %s is %s (%.2f s)", uid, path, facts.status, facts.duration_s or 0)
         return facts
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
 from websockets.server import ServerProtocol
 
@@ -36,6 +37,7 @@ class Recorded:
     headers: dict[str, str]
     seq: int = 0  # when it arrived, on the fake's one clock shared with `replied`
     replied: int | None = None  # when its answer was written; None while held
+    transport: str = "http"  # or "ws": a RESTRequest frame on the event WebSocket
 
 
 def _parse_head(head: bytes) -> tuple[str, str, dict[str, str]]:
@@ -58,7 +60,9 @@ class WsPeer:
         request: Request,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
+        on_text: Callable[[WsPeer, str], Awaitable[None]] | None = None,
     ) -> None:
+        self.on_text = on_text
         self.protocol = protocol
         self.request = request
         self.reader = reader
@@ -103,8 +107,12 @@ class WsPeer:
                     self.protocol.receive_eof()
                     break
                 self.protocol.receive_data(data)
-                self.protocol.events_received()  # pongs and close replies are queued by the protocol
+                # pongs and close replies are queued by the protocol; text frames are RESTRequests
+                frames = self.protocol.events_received()
                 await self.flush()
+                for frame in frames:
+                    if isinstance(frame, Frame) and frame.opcode is Opcode.TEXT and self.on_text:
+                        await self.on_text(self, bytes(frame.data).decode())
                 if self.protocol.close_expected():
                     break
         except ConnectionError:
@@ -125,7 +133,9 @@ class FakeAri:
         self.ws_requests: list[Request] = []
         self.sessions: list[WsPeer] = []
         self.ws_reject: int | None = None  # answer upgrades with this status instead
-        self.delay = 0.0  # seconds every REST answer is held back, as a loaded Asterisk would
+        self.delay = 0.0  # seconds every HTTP REST answer is held back, as a loaded Asterisk would
+        self.ws_delay = 0.0  # the same for RESTRequests, which hold up the WebSocket (pings too)
+        self.ws_rest = True  # answer RESTRequest frames on the WebSocket, as Asterisk >= 22.3 does
         self.open_connections = 0  # REST and WebSocket: Asterisk's http.conf sessionlimit counts both
         self.most_connections = 0
         self._clock = itertools.count(1)
@@ -202,7 +212,7 @@ class FakeAri:
         else:
             response = protocol.accept(request)
         protocol.send_response(response)
-        peer = WsPeer(protocol, request, reader, writer)
+        peer = WsPeer(protocol, request, reader, writer, self._ws_request)
         await peer.flush()
         if response.status_code != 101:
             return
@@ -236,6 +246,32 @@ class FakeAri:
             rec.replied = next(self._clock)
             await writer.drain()
             head = await reader.readuntil(b"\r\n\r\n")
+
+    async def _ws_request(self, peer: WsPeer, text: str) -> None:
+        """One RESTRequest, answered in turn (Asterisk serves a WebSocket's requests one by one)."""
+        msg = json.loads(text)
+        if not self.ws_rest or msg.get("type") != "RESTRequest":
+            return
+        body = msg.get("message_body")
+        rec = Recorded(
+            msg["method"],
+            "/ari/" + msg["uri"],
+            {q["name"]: q["value"] for q in msg.get("query_strings", [])},
+            json.loads(body) if body else None,
+            {"authorization": self.auth},
+            seq=next(self._clock),
+            transport="ws",
+        )
+        self.requests.append(rec)
+        status, payload = await self._reply(rec)
+        if self.ws_delay:
+            await asyncio.sleep(self.ws_delay)
+        answer = {"type": "RESTResponse", "request_id": msg.get("request_id", ""), "status_code": status,
+                  "reason_phrase": http.HTTPStatus(status).phrase, "uri": msg["uri"]}  # fmt: skip
+        if payload is not None:
+            answer |= {"content_type": "application/json", "message_body": json.dumps(payload)}
+        rec.replied = next(self._clock)
+        await peer.send(answer)
 
     async def _reply(self, rec: Recorded) -> Reply:
         if rec.headers.get("authorization") != self.auth:

@@ -190,7 +190,7 @@ async def test_event_filter_is_put_on_every_connect_before_on_connect() -> None:
             fake.session.abort()
             await until(lambda: order == ["filter", "on_connect"] * 2)
         body = fake.calls("PUT", FILTER_PATH)[0].body
-    assert body == {"allowed": [{"type": "StasisStart"}, {"type": "StasisEnd"}]}
+    assert body == {"allowed": [{"type": "StasisStart"}, {"type": "StasisEnd"}, {"type": "RESTResponse"}]}
 
 
 @wire

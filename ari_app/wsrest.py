@@ -1,0 +1,119 @@
+"""ARI requests over the event WebSocket (Asterisk 22's RESTRequest / RESTResponse frames).
+
+A request on the WebSocket costs both sides far less than an HTTP exchange, but Asterisk runs
+the requests of one WebSocket one after the other, on the thread that reads it. A request that
+waits for a channel's own thread (setting a variable, answering, adding to a bridge) would hold
+up every request behind it, so only requests Asterisk serves at once may come this way: the
+client marks them (`AriClient.req(..., fast=True)`); everything else stays on HTTP.
+
+The transport is used only after a probe on the new connection was answered, and only while
+that connection is open; requests in flight when it drops fail with AriUnavailable, like an
+HTTP request to an unreachable Asterisk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from itertools import count
+from typing import Any
+
+from websockets.exceptions import ConnectionClosed
+
+from ari_app.errors import AriUnavailable
+
+logger = logging.getLogger(__name__)
+
+Send = Callable[[str], Awaitable[None]]
+RESPONSE = "RESTResponse"
+
+
+class WsRest:
+    """Pending RESTRequests of one WebSocket connection, matched to answers by request id."""
+
+    def __init__(self, timeout: float = 10.0) -> None:
+        self.timeout = timeout
+        self.ready = False
+        self._send: Send | None = None
+        self._pending: dict[str, asyncio.Future[tuple[int, str]]] = {}
+        self._ids = count(1)
+        self._generation = 0
+
+    def attach(self, send: Send) -> None:
+        """A new connection: requests go out through `send` once `probe()` succeeds."""
+        self.fail_all("the WebSocket was replaced")
+        self._generation += 1
+        self._send = send
+        self.ready = False
+
+    def detach(self, reason: str) -> None:
+        """The connection ended: back to HTTP, and every request in flight fails."""
+        self._send = None
+        self.ready = False
+        self.fail_all(reason)
+
+    def fail_all(self, reason: str) -> None:
+        pending, self._pending = self._pending, {}
+        for future in pending.values():
+            if not future.done():
+                future.set_exception(AriUnavailable(reason, "WS", "RESTRequest"))
+
+    async def probe(self, timeout: float = 2.0) -> bool:
+        """Ask `GET asterisk/ping` on the WebSocket; an Asterisk without the feature never answers."""
+        try:
+            status, _ = await self.request("GET", "asterisk/ping", None, None, timeout=timeout, probe=True)
+        except (AriUnavailable, TimeoutError):
+            status = 0
+        self.ready = status == 200
+        logger.info(
+            "ARI requests: %s", "on the WebSocket" if self.ready else "on HTTP (no RESTRequest support)"
+        )
+        return self.ready
+
+    def deliver(self, frame: Mapping[str, Any]) -> bool:
+        """True when `frame` was the answer to one of our requests (it is not an event then)."""
+        if frame.get("type") != RESPONSE:
+            return False
+        future = self._pending.pop(str(frame.get("request_id", "")), None)
+        if future is None:
+            logger.debug("ARI requests: an answer nobody waits for: %s", frame.get("uri"))
+        elif not future.done():
+            future.set_result((int(frame.get("status_code", 0)), str(frame.get("message_body") or "")))
+        return True
+
+    async def request(
+        self,
+        method: str,
+        uri: str,
+        params: Mapping[str, str] | None,
+        body: Any,
+        *,
+        timeout: float | None = None,
+        probe: bool = False,
+    ) -> tuple[int, str]:
+        """(status, body text) of one request; `uri` is relative to /ari, without a query."""
+        send = self._send
+        if send is None or not (self.ready or probe):
+            raise AriUnavailable("the WebSocket transport is not ready", method, uri)
+        request_id = f"{self._generation}.{next(self._ids)}"
+        frame: dict[str, Any] = {"type": "RESTRequest", "request_id": request_id}
+        frame |= {"method": method, "uri": uri}
+        if params:
+            frame["query_strings"] = [{"name": k, "value": v} for k, v in params.items()]
+        if body is not None:
+            frame["content_type"] = "application/json"
+            frame["message_body"] = json.dumps(body)
+        future: asyncio.Future[tuple[int, str]] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        try:
+            await send(json.dumps(frame))
+            async with asyncio.timeout(self.timeout if timeout is None else timeout):
+                return await future
+        except TimeoutError as exc:
+            raise AriUnavailable("no reply on the WebSocket", method, uri) from exc
+        except (OSError, ConnectionClosed) as exc:
+            raise AriUnavailable(f"{type(exc).__name__}: {exc}", method, uri) from exc
+        finally:
+            self._pending.pop(request_id, None)
