@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from ari_app.acd.keeper import AcdKeeper
 from ari_app.callstate import CallerGone, CallState
 from ari_app.client import AriClient
 from ari_app.context import AppContext, spool_recordings_dir
@@ -56,9 +57,11 @@ def _channel_of(event: dict[str, Any]) -> str | None:
 class HotlineApp:
     """One TaskGroup; one task and one CallState per call in Stasis."""
 
-    def __init__(self, settings: Settings, spool_recordings: Path | None = None) -> None:
+    def __init__(self, settings: Settings, spool_recordings: Path | None = None, acd: bool = True) -> None:
         self.settings = settings
         self.database = Database(settings.db_url)
+        # Agent states re-applied to app_queue after every AMI (re)login; off in ARI-only wire tests.
+        self.keeper = AcdKeeper(settings, self.database) if acd else None
         self.ari = AriClient(
             settings.ari_url,
             settings.ari_app,
@@ -212,6 +215,8 @@ class HotlineApp:
                 self._tg = tg
                 tg.create_task(self.ari.run(), name="ari-client")
                 tg.create_task(self._watch_connection(), name="status")
+                if self.keeper is not None:
+                    tg.create_task(self.keeper.run(), name="acd-keeper")
         finally:
             self._tg = None
             await self.ari.close()

@@ -1,4 +1,4 @@
-"""`hotline agent login|logout NAME` and `hotline agents list`."""
+"""`hotline agent login|logout|pause|unpause|log NAME` and `hotline agents list`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import asyncio
 
 import click
 
+from hotline.acd import agents as acd
+from hotline.acd import queues
+from hotline.acd.states import DEFAULT_PAUSE_REASON, PAUSE_REASONS, AgentStateError
 from hotline.ami import AmiError, ami_session
 from hotline.cli.common import UserError, echo_json, pass_settings
 from hotline.db.session import Database
@@ -15,47 +18,93 @@ from hotline.settings import Settings
 
 @click.group()
 def agent() -> None:
-    """Put an agent in or out of its queues."""
+    """Change an agent's state: log in, log out, pause, unpause (applied to the queues at once)."""
 
 
-async def _change(settings: Settings, name: str, login: bool) -> list[str]:
-    database = Database(settings.db_url)
-    with database.session() as session:
-        ag = svc.find_agent(session, name)
-        queues = svc.agent_queues(session, ag, settings)
+async def _apply(settings: Settings, view: acd.AgentView) -> None:
     async with ami_session(settings) as ami:
-        if login:
-            await svc.queue_login(ami, ag, queues)
-        else:
-            await svc.queue_logout(ami, ag, queues)
-    with database.session() as session:
-        svc.set_logged_in(session, svc.find_agent(session, name), login)
-    return queues
+        await queues.apply(ami, view)
 
 
-def _run(settings: Settings, name: str, login: bool) -> None:
+def _change(settings: Settings, name: str, action: str, reason: str | None) -> None:
+    """Record the change (the application owns the state), then apply it to app_queue."""
+    database = Database(settings.db_url)
     try:
-        queues = asyncio.run(_change(settings, name, login))
-    except (svc.AgentNotFound, AmiError) as exc:
+        with database.session() as session:
+            ag = svc.find_agent(session, name)
+            move = acd.change_state(session, ag, action, reason, "cli")
+            view = acd.view(session, ag, settings)
+    except (svc.AgentNotFound, AgentStateError) as exc:
         raise UserError(str(exc.args[0] if exc.args else exc)) from exc
-    verb = "logged in to" if login else "logged out of"
-    click.echo(f"agent {name} {verb} {', '.join(queues)}")
+    finally:
+        database.dispose()
+    try:
+        asyncio.run(_apply(settings, view))
+    except AmiError as exc:
+        raise UserError(
+            f"agent {name} is now {move.after} (recorded), but Asterisk was not told: {exc}. "
+            "ari_app applies it when Asterisk's manager is back."
+        ) from exc
+    why = f" ({move.reason})" if move.reason else ""
+    where = ", ".join(view.queues)
+    click.echo(f"agent {name}: {move.before} -> {move.after}{why}; queues {where}")
 
 
 @agent.command()
 @click.argument("name")
 @pass_settings
 def login(settings: Settings, name: str) -> None:
-    """Add agent NAME's phone to its county queue and the city queue."""
-    _run(settings, name, True)
+    """Log agent NAME in: ready in its county's queues and the city queue."""
+    _change(settings, name, "login", None)
+
+
+@agent.command()
+@click.argument("name")
+@click.option("--reason", help="Why (kept in the state log).")
+@pass_settings
+def logout(settings: Settings, name: str, reason: str | None) -> None:
+    """Log agent NAME out of its queues."""
+    _change(settings, name, "logout", reason)
+
+
+@agent.command()
+@click.argument("name")
+@click.option("--reason", type=click.Choice(PAUSE_REASONS), default=DEFAULT_PAUSE_REASON, show_default=True)
+@pass_settings
+def pause(settings: Settings, name: str, reason: str) -> None:
+    """Pause agent NAME: still logged in, offered no calls."""
+    _change(settings, name, "pause", reason)
 
 
 @agent.command()
 @click.argument("name")
 @pass_settings
-def logout(settings: Settings, name: str) -> None:
-    """Remove agent NAME's phone from its queues."""
-    _run(settings, name, False)
+def unpause(settings: Settings, name: str) -> None:
+    """Make agent NAME ready again."""
+    _change(settings, name, "unpause", None)
+
+
+@agent.command("log")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_settings
+def log_(settings: Settings, name: str, as_json: bool) -> None:
+    """Agent NAME's state changes, oldest first."""
+    database = Database(settings.db_url)
+    try:
+        with database.session() as session:
+            changes = acd.state_log(session, svc.find_agent(session, name))
+            rows = [{"at": c.at.isoformat(), "from": c.from_state, "to": c.to_state, "reason": c.reason,
+                     "source": c.source} for c in changes]  # fmt: skip
+    except svc.AgentNotFound as exc:
+        raise UserError(str(exc)) from exc
+    finally:
+        database.dispose()
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['at']}  {r['from']:>10} -> {r['to']:<10} {r['reason'] or '':<10} {r['source']}")
 
 
 @click.group()
@@ -74,9 +123,9 @@ def list_(settings: Settings, as_json: bool) -> None:
         echo_json(rows)
         return
     for r in rows:
-        state = "in " if r["logged_in"] else "out"
+        state = r["state"] + (f" ({r['pause_reason']})" if r["pause_reason"] else "")
         sip = r["sip"]
         click.echo(
-            f"{r['name']}  {r['display_name']}  {r['county'] or '-':<9} {state}  "
+            f"{r['name']}  {r['display_name']}  {r['county'] or '-':<9} {state:<18} "
             f"sip:{sip['username']}@{sip['server']} password={sip['password']}"
         )

@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "db": "hotline.cli.db:db",
     "ivr": "hotline.cli.ivr:ivr",
     "prompts": "hotline.cli.prompts:prompts",
+    "queue": "hotline.cli.queues:queue",
     "routing": "hotline.cli.routing:routing",
     "sipp": "hotline.cli.sipp:sipp",
     "up": "hotline.cli.up:up",

@@ -98,10 +98,30 @@ class Agent(Base):
     role: Mapped[str] = mapped_column(String(24), default="intake")
     endpoint: Mapped[str] = mapped_column(String(48), unique=True)
     county_id: Mapped[int | None] = mapped_column(ForeignKey("counties.id"))
-    logged_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Owned by the application (hotline.acd.states), mirrored into app_queue.
+    state: Mapped[str] = mapped_column(String(16), default="logged_out", server_default="logged_out")
+    pause_reason: Mapped[str | None] = mapped_column(String(32))
     state_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     county: Mapped[County | None] = relationship()
+
+    @property
+    def logged_in(self) -> bool:
+        return self.state != "logged_out"
+
+
+class AgentStateChange(Base):
+    """Every change of an agent's state, with its time, reason and who asked (cli, console, acd)."""
+
+    __tablename__ = "agent_state_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    from_state: Mapped[str] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16))
 
 
 class Member(Base):

@@ -71,7 +71,7 @@ def client(app: Flask) -> FlaskClient:
 def seed(url: str, *, display_name: str = "张敏", calls: int = 1) -> None:
     db = Database(url)
     with db.session() as s:
-        agent = Agent(name="8001", display_name=display_name, endpoint="agent8001", logged_in=True)
+        agent = Agent(name="8001", display_name=display_name, endpoint="agent8001", state="ready")
         s.add_all([agent, Agent(name="8002", display_name="李娜", endpoint="agent8002")])
         s.flush()
         for i in range(calls):

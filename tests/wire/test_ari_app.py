@@ -116,7 +116,7 @@ async def center(
     """A fake Asterisk and a running HotlineApp connected to it; the app is stopped on the way out."""
     async with FakeAri(APP, SecretStore.for_home(lab.home).ari_password()) as fake:
         fake.routes.update(routes or {})
-        app = HotlineApp(lab.settings(fake.port))
+        app = HotlineApp(lab.settings(fake.port), acd=False)  # no AMI in these tests
         task = asyncio.create_task(app.run(), name="hotline-app")
         try:
             await until(lambda: fake.calls("GET", APP_PATH), what="the first reconcile")

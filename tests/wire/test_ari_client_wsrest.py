@@ -42,7 +42,11 @@ async def test_only_requests_asterisk_serves_at_once_take_the_websocket() -> Non
     ]
     ws = [r for r in fake.requests if r.transport == "ws" and "/ping" not in r.raw_path]
     assert ws[0].query == {"media": "sound:hotline/welcome", "lang": "zh"}
-    assert ws[2].query == {"context": "hotline-acd", "extension": "rfutian:city:60:zh:futian", "priority": "1"}
+    assert ws[2].query == {
+        "context": "hotline-acd",
+        "extension": "rfutian:city:60:zh:futian",
+        "priority": "1",
+    }
     assert ws[3].query == {"reason": "busy"}
 
 

@@ -1,0 +1,1 @@
+"""ACD features of ari_app: keeping app_queue's members equal to the agents' recorded states."""
