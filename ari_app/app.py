@@ -166,6 +166,8 @@ class HotlineApp:
         # A call that enters Stasis while the listing is in flight is missing from it without being
         # gone: only calls known before the listing was asked for can be judged by it.
         known = set(self.calls)
+        if self.keeper is not None:
+            self.keeper.poke()  # an Asterisk restart shows as a reconnect: re-apply the agents' states
         app = await self.ari.get_application()
         owned = set(app.get("channel_ids", []))
         for channel_id in owned:

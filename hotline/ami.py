@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -44,17 +44,8 @@ class Ami:
 
 
 @asynccontextmanager
-async def ami_session(
-    settings: Settings,
-    timeout: float = 10.0,
-    events: bool = False,
-    on_login: Callable[[], None] | None = None,
-) -> AsyncIterator[Ami]:
-    """A logged-in AMI session (events off unless asked for), closed on exit. panoramisk logs in
-    again by itself after a lost connection; `on_login` is called after every login."""
-    extra: dict[str, Any] = {}
-    if on_login is not None:
-        extra["on_login"] = lambda _manager: on_login()
+async def ami_session(settings: Settings, timeout: float = 10.0, events: bool = False) -> AsyncIterator[Ami]:
+    """A logged-in AMI session (events off unless asked for), closed on exit."""
     manager = Manager(
         loop=asyncio.get_running_loop(),
         events="on" if events else "off",
@@ -64,7 +55,6 @@ async def ami_session(
         secret=SecretStore.for_home(settings.home).ami_secret(),
         ping_delay=10,
         reconnect_timeout=2,
-        **extra,
     )
     try:
         await asyncio.wait_for(manager.connect(), timeout)

@@ -1,8 +1,12 @@
 """Agent state survives restarts: app_queue's members are made to match the database.
 
-The database holds each agent's state (hotline.acd); app_queue only mirrors it. After every login
-to Asterisk's manager (the first, and each one after a lost connection or an Asterisk restart)
-and every RESYNC seconds, the keeper compares the two and fixes app_queue.
+The database holds each agent's state (hotline.acd); app_queue only mirrors it. The keeper
+compares the two and fixes app_queue when ari_app starts, after every reconnect of the ARI
+WebSocket (which is how an Asterisk restart shows) and every RESYNC seconds.
+
+It opens a manager session only for the comparison: while any AMI session is connected Asterisk
+turns every channel event into a manager event (its `stasis/m:manager:core` queue), which under
+a burst of calls costs as much CPU as the calls themselves.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import logging
 from hotline.acd import agents as acd
 from hotline.acd.agents import AgentView
 from hotline.acd.queues import reconcile
-from hotline.ami import Ami, AmiError, ami_session
+from hotline.ami import AmiError, ami_session
 from hotline.db.session import Database
 from hotline.settings import Settings
 
@@ -23,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 class AcdKeeper:
     RESYNC = 30.0
-    BACKOFF = (1.0, 30.0)
+    RETRY = 2.0  # after a failed comparison (Asterisk's manager not up yet)
 
     def __init__(self, settings: Settings, database: Database) -> None:
         self.settings = settings
@@ -32,33 +36,30 @@ class AcdKeeper:
         self._wake = asyncio.Event()
 
     def poke(self) -> None:
-        """Reconcile now (after a login to the manager, or when told a state changed)."""
+        """Compare now (ari_app connected or reconnected to Asterisk)."""
         self._wake.set()
 
     async def run(self) -> None:
-        low, high = self.BACKOFF
-        delay = low
-        while True:
-            try:
-                async with ami_session(self.settings, on_login=self.poke) as ami:
-                    delay = low
-                    await self._keep(ami)
-            except AmiError as exc:
-                logger.warning("ACD: %s; trying again in %.0f s", exc, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, high)
-
-    async def _keep(self, ami: Ami) -> None:
         while True:
             self._wake.clear()
-            views = await asyncio.to_thread(self._views)
-            fixes = await reconcile(ami, views)
-            self.reconciles += 1
-            if fixes:
-                logger.warning("ACD: app_queue differed from the agents' states; fixed: %s", "; ".join(fixes))
+            wait = self.RESYNC if await self.once() else self.RETRY
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.RESYNC):
+                async with asyncio.timeout(wait):
                     await self._wake.wait()
+
+    async def once(self) -> bool:
+        """One comparison; False when Asterisk's manager could not be asked."""
+        try:
+            views = await asyncio.to_thread(self._views)
+            async with ami_session(self.settings) as ami:
+                fixes = await reconcile(ami, views)
+        except AmiError as exc:
+            logger.warning("ACD: cannot compare app_queue with the agents' states (%s)", exc)
+            return False
+        self.reconciles += 1
+        if fixes:
+            logger.warning("ACD: app_queue differed from the agents' states; fixed: %s", "; ".join(fixes))
+        return True
 
     def _views(self) -> list[AgentView]:
         with self.database.session() as session:
