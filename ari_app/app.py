@@ -71,6 +71,7 @@ class HotlineApp:
             on_connect=self.on_connect,
             event_types=EVENT_TYPES,
             rest_over_ws=settings.ari_rest_over_websocket,
+            rest_lanes=settings.ari_rest_lanes,
         )
         writer = GroupCommit(self.database)  # the call rows of every call, committed in batches
         self.ctx = AppContext(

@@ -9,6 +9,7 @@ import asyncio
 import base64
 import json as jsonlib
 import logging
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -17,7 +18,7 @@ import httpx
 from ari_app.errors import AriError, AriNotFound, AriUnavailable, error_for_status
 from ari_app.events import EventStream, OnConnect, OnEvent
 from ari_app.urls import ari_root, events_url, ids_param, query_params, quote_id
-from ari_app.wsrest import RESPONSE, WsRest
+from ari_app.wsrest import RESPONSE, RestLane, WsRest
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class AriClient:
         ws_auth: Literal["basic", "api_key"] = "basic",
         max_requests: int = 20,
         rest_over_ws: bool = True,
+        rest_lanes: int = 1,
     ) -> None:
         root = ari_root(base_url)
         self.app = app
@@ -82,6 +84,18 @@ class AriClient:
             ping_interval=ping_interval,
             ping_timeout=ping_interval,
         )
+        # More request-only WebSockets (apps "<app>-rest<n>"): Asterisk serves one socket's requests
+        # in turn, so one lane caps the requests per second; see wsrest.RestLane.
+        self._lanes = [
+            RestLane(
+                events_url(root, f"{app}-rest{n}", api_key),
+                headers,
+                timeout=timeout,
+                backoff=backoff,
+                ping_interval=ping_interval,
+            )  # fmt: skip
+            for n in range(1, max(1, rest_lanes) if rest_over_ws else 1)
+        ]
 
     # ---- lifecycle ----------------------------------------------------------------
     @property
@@ -95,18 +109,23 @@ class AriClient:
         return self._events.reconnects
 
     async def run(self) -> None:
-        """Receive events until `close()`, reconnecting with exponential backoff."""
-        await self._events.run()
+        """Receive events until `close()`, reconnecting with exponential backoff (request lanes too)."""
+        await asyncio.gather(self._events.run(), *(lane.stream.run() for lane in self._lanes))
 
     async def close(self) -> None:
         """Stop the events and on_connect, then close the HTTP pool."""
-        await self._events.close()
+        await asyncio.gather(self._events.close(), *(lane.stream.close() for lane in self._lanes))
         await self._http.aclose()
 
+    def _lane(self, key: str) -> WsRest | None:
+        """The WebSocket lane for requests about `key` (the same key, the same lane), None: HTTP."""
+        ready = [r for r in (self._ws_rest, *(lane.rest for lane in self._lanes)) if r.ready]
+        return ready[zlib.crc32(key.encode()) % len(ready)] if ready else None
+
     @property
-    def rest_on_websocket(self) -> bool:
-        """True while fast requests go over the event WebSocket instead of HTTP."""
-        return self._ws_rest.ready
+    def rest_on_websocket(self) -> int:
+        """How many WebSockets carry fast requests now (0: they go on HTTP)."""
+        return sum(r.ready for r in (self._ws_rest, *(lane.rest for lane in self._lanes)))
 
     def _on_frame(self, frame: dict[str, Any]) -> None:
         if not self._ws_rest.deliver(frame):
@@ -144,14 +163,17 @@ class AriClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         fast: bool = False,
+        key: str = "",
     ) -> Any:
         """One REST call under /ari (`path` with ids already quoted); decoded JSON or None.
 
         `fast`: Asterisk answers it without waiting for a channel's thread, so it may go over the
-        event WebSocket (see wsrest.py) when that transport is up.
+        event WebSocket or a request lane (see wsrest.py) when that transport is up; `key` (a
+        channel id) keeps the requests about one thing on one lane, in order.
         """
-        if fast and self._ws_rest.ready and "%" not in path:
-            return await self._req_ws(method, path, params, json)
+        lane = self._lane(key or path) if fast and "%" not in path else None
+        if lane is not None:
+            return await self._req_ws(lane, method, path, params, json)
         try:
             async with self._slots:
                 response = await self._http.request(method, path, params=query_params(params), json=json)
@@ -169,8 +191,10 @@ class AriClient:
         except ValueError:
             return response.text
 
-    async def _req_ws(self, method: str, path: str, params: Mapping[str, Any] | None, body: Any) -> Any:
-        status, text = await self._ws_rest.request(method, path.lstrip("/"), query_params(params), body)
+    async def _req_ws(
+        self, lane: WsRest, method: str, path: str, params: Mapping[str, Any] | None, body: Any
+    ) -> Any:
+        status, text = await lane.request(method, path.lstrip("/"), query_params(params), body)
         logger.debug("ARI (ws) %s %s -> %d", method, path, status)
         if status >= 400:
             raise error_for_status(status, text.encode(), method, path)
@@ -188,7 +212,13 @@ class AriClient:
 
     async def hangup(self, channel_id: str, reason: str = "normal") -> None:
         """Hang up a channel with an explicit cause (normal, busy, congestion, no_answer...)."""
-        await self.req("DELETE", f"/channels/{quote_id(channel_id)}", params={"reason": reason}, fast=True)
+        await self.req(
+            "DELETE",
+            f"/channels/{quote_id(channel_id)}",
+            params={"reason": reason},
+            fast=True,
+            key=channel_id,
+        )
 
     async def get_channel(self, channel_id: str) -> dict[str, Any] | None:
         """A channel's snapshot, or None when it is gone."""
@@ -226,7 +256,9 @@ class AriClient:
     ) -> None:
         """Leave Stasis and go on in the dialplan at context,extension,priority."""
         params = {"context": context, "extension": extension, "priority": priority}
-        await self.req("POST", f"/channels/{quote_id(channel_id)}/continue", params=params, fast=True)
+        await self.req(
+            "POST", f"/channels/{quote_id(channel_id)}/continue", params=params, fast=True, key=channel_id
+        )
 
     async def originate(
         self,
@@ -277,7 +309,7 @@ class AriClient:
         """Start a playback with a client-chosen id (PlaybackFinished carries it back)."""
         path = f"/channels/{quote_id(channel_id)}/play/{quote_id(playback_id)}"
         params = {"media": ids_param(media), "lang": lang}
-        result: dict[str, Any] = await self.req("POST", path, params=params, fast=True)
+        result: dict[str, Any] = await self.req("POST", path, params=params, fast=True, key=channel_id)
         return result
 
     async def stop_playback(self, playback_id: str) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 from websockets.exceptions import ConnectionClosed
 
 from ari_app.errors import AriUnavailable
+from ari_app.events import EventStream
 
 logger = logging.getLogger(__name__)
 
@@ -117,3 +118,35 @@ class WsRest:
             raise AriUnavailable(f"{type(exc).__name__}: {exc}", method, uri) from exc
         finally:
             self._pending.pop(request_id, None)
+
+
+class RestLane:
+    """One more WebSocket that only carries requests, under an app of its own that owns no channel
+    (so no events come on it). Asterisk serves each WebSocket's requests one after the other on
+    that socket's thread; requests spread over several lanes are served side by side."""
+
+    def __init__(self, url: str, headers: dict[str, str], *, timeout: float, backoff: tuple[float, float],
+                 ping_interval: float) -> None:  # fmt: skip
+        self.rest = WsRest(timeout)
+        self.stream = EventStream(
+            url,
+            headers,
+            on_event=self._frame,
+            on_connect=self._probe,
+            on_socket=self._socket,
+            backoff=backoff,
+            ping_interval=ping_interval,
+            ping_timeout=ping_interval,
+        )
+
+    def _frame(self, frame: dict[str, Any]) -> None:
+        self.rest.deliver(frame)
+
+    def _socket(self, send: Send | None, reason: str) -> None:
+        if send is None:
+            self.rest.detach(reason)
+        else:
+            self.rest.attach(send)
+
+    async def _probe(self) -> None:
+        await self.rest.probe()

@@ -99,15 +99,33 @@ def bench_env(home: Path = BENCH_HOME) -> dict[str, str]:
 
 @contextmanager
 def bench_center(
-    prepare: Callable[[Settings], None] | None = None, env: Mapping[str, str] | None = None
+    prepare: Callable[[Settings], None] | None = None,
+    env: Mapping[str, str] | None = None,
+    database: str = "sqlite",
 ) -> Iterator[PrivateCenter]:
     """A fresh private center (Asterisk, agi, ari_app) for a benchmark; stopped and unmounted on exit.
 
     `env` adds to (or overrides) bench_env(), e.g. {"HOTLINE_CLOCK": ...} for the business-hours branch.
+    `database`: "sqlite" (in the state directory) or "postgresql" (a fresh database `hotline_bench` on
+    the server HOTLINE_BENCH_PG_ADMIN_URL names, by default postgres@127.0.0.1:5432).
     """
     full = {**bench_env(), **(env or {})}
-    with private_center(full, prepare=prepare, settings_cls=BenchSettings, progress=progress) as c:
+    url = fresh_postgres if database == "postgresql" else None
+    with private_center(full, prepare=prepare, settings_cls=BenchSettings, progress=progress,
+                        database_url=url) as c:  # fmt: skip
         yield c
+
+
+def fresh_postgres(_home: Path, name: str = "hotline_bench") -> str:
+    """An empty PostgreSQL database `name` (dropped first if it exists); its URL."""
+    import psycopg
+    from psycopg import sql
+
+    admin = os.environ.get("HOTLINE_BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return f"{admin.rsplit('/', 1)[0]}/{name}"
 
 
 def extend_dialplan(settings: Settings, block: str) -> None:

@@ -312,6 +312,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--paths", default=",".join(PATHS), help="dialplan, ari or both")
     parser.add_argument("--tries", type=int, default=2, help="attempts per rate before giving a path up")
     parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="the center's database (postgresql: a fresh hotline_bench on 127.0.0.1)",
+    )
+    parser.add_argument(
         "--no-spy",
         action="store_true",
         help="no DTMF->prompt figures: the latency spy's subscribeAll app costs Asterisk work",
@@ -339,7 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     started = datetime.now()
     env = {"HOTLINE_CLOCK": CLOCK, **center_settings(args.set)}
-    with bench_center(prepare=write_site_templates, env=env) as center:
+    with bench_center(prepare=write_site_templates, env=env, database=args.database) as center:
         shown = center.cli(f"dialplan show {BASELINE_NUMBER}@{v.CTX_FROM_CARRIER}")
         if "bench-ivr-language" not in shown:
             raise RuntimeError(f"the dialplan menu is not in the dialplan:\n{shown}")

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # Send the ARI requests Asterisk answers at once (play, stop, continue, hang up) over the event
     # WebSocket (Asterisk >= 22.3) instead of HTTP; false: every request on HTTP.
     ari_rest_over_websocket: bool = True
+    # How many WebSockets carry those requests (the event socket and request-only ones): Asterisk
+    # serves one socket's requests one after the other.
+    ari_rest_lanes: int = Field(default=3, ge=1, le=16)
     language: str = "zh"
     timezone: str = "Asia/Shanghai"
     welcome_prompt: str = "welcome"

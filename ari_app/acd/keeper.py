@@ -15,6 +15,8 @@ import asyncio
 import contextlib
 import logging
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from hotline.acd import agents as acd
 from hotline.acd.agents import AgentView
 from hotline.acd.queues import reconcile
@@ -53,8 +55,14 @@ class AcdKeeper:
             views = await asyncio.to_thread(self._views)
             async with ami_session(self.settings) as ami:
                 fixes = await reconcile(ami, views)
-        except AmiError as exc:
-            logger.warning("ACD: cannot compare app_queue with the agents' states (%s)", exc)
+        except (AmiError, SQLAlchemyError, OSError) as exc:
+            # Asterisk's manager or the database is not reachable: calls go on, the comparison waits.
+            logger.warning(
+                "ACD: cannot compare app_queue with the agents' states (%s)", str(exc).split("\n")[0]
+            )
+            return False
+        except Exception:  # a bug here must not take the call-handling tasks down with it
+            logger.exception("ACD: comparing app_queue with the agents' states failed")
             return False
         self.reconciles += 1
         if fixes:

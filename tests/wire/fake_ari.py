@@ -15,6 +15,7 @@ import fnmatch
 import http
 import itertools
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,7 @@ class Recorded:
     seq: int = 0  # when it arrived, on the fake's one clock shared with `replied`
     replied: int | None = None  # when its answer was written; None while held
     transport: str = "http"  # or "ws": a RESTRequest frame on the event WebSocket
+    app: str = ""  # ws: the app of the WebSocket it came on (the event socket's, or a lane's)
 
 
 def _parse_head(head: bytes) -> tuple[str, str, dict[str, str]]:
@@ -68,6 +70,7 @@ class WsPeer:
         self.reader = reader
         self.writer = writer
         self.closed = asyncio.Event()
+        self.app = dict(parse_qsl(urlsplit(request.path).query)).get("app", "")
 
     async def send(self, event: dict[str, Any] | str) -> None:
         text = event if isinstance(event, str) else json.dumps(event)
@@ -166,7 +169,12 @@ class FakeAri:
 
     @property
     def session(self) -> WsPeer:
-        return self.sessions[-1]
+        """The newest event WebSocket (request-only lanes, apps `<app>-rest<n>`, are not counted)."""
+        return self.event_sessions[-1]
+
+    @property
+    def event_sessions(self) -> list[WsPeer]:
+        return [p for p in self.sessions if not re.search(r"-rest\d+$", p.app)]
 
     def calls(self, method: str, raw_path: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method and r.raw_path == raw_path]
@@ -261,6 +269,7 @@ class FakeAri:
             {"authorization": self.auth},
             seq=next(self._clock),
             transport="ws",
+            app=peer.app,
         )
         self.requests.append(rec)
         status, payload = await self._reply(rec)

@@ -271,7 +271,7 @@ async def test_channels_in_stasis_with_no_task_are_returned_to_failopen_at_start
         await until(lambda: continues(fake, "orphan-2"), what="orphan-2 returned after reconnect")
     assert continues(fake, "orphan-1") == [FAILOPEN]
     assert continues(fake, "orphan-2") == [FAILOPEN]
-    assert len(fake.sessions) == 2
+    assert len(fake.event_sessions) == 2
 
 
 @wire
@@ -293,7 +293,7 @@ async def test_a_prompt_that_ended_while_disconnected_is_found_by_reconcile(lab:
         await until(lambda: continues(fake, ch), what="continue after the second resync")
         await until(lambda: not _app.calls, what="call task ended")
     assert continues(fake, ch) == [ACD]
-    assert len(fake.sessions) == 3
+    assert len(fake.event_sessions) == 3
 
 
 @wire
@@ -314,7 +314,7 @@ async def test_a_call_arriving_while_reconcile_lists_the_app_is_not_taken_for_go
 
         async def listing(rec: Recorded) -> tuple[int, Any]:
             snapshot = application([])  # taken just before `late` entered Stasis
-            await fake.sessions[-1].send(stasis_start(late))
+            await fake.session.send(stasis_start(late))
             await until(lambda: late in app.calls, what="late call started")
             return 200, snapshot
 
@@ -397,4 +397,4 @@ async def test_a_burst_of_300_calls_with_slow_rest_does_not_hold_up_the_event_re
 
         fake.delay = 0.0  # and stopping the app now returns all 300, mid-flow, to the dialplan
     assert all(continues(fake, ch) == [FAILOPEN] for ch in burst)
-    assert len(fake.sessions) == 1
+    assert len(fake.event_sessions) == 1

@@ -109,3 +109,22 @@ async def test_a_request_in_flight_when_the_socket_drops_fails_and_the_next_conn
             await client.stop_playback("p2")
         await client.close()
     assert [r.transport for r in fake.calls("DELETE", "/ari/playbacks/p2")] == ["ws"]
+
+
+@wire
+async def test_requests_spread_over_lanes_and_one_channel_keeps_its_lane() -> None:
+    async with FakeAri() as fake:
+        client = make_client(fake.url, [], rest_lanes=3)
+        async with running(client):
+            await until(lambda: client.rest_on_websocket == 3, what="three lanes")
+            for n in range(30):
+                await client.play(f"c{n}", "sound:x", f"p{n}-1")
+                await client.continue_in_dialplan(f"c{n}", "hotline-acd", "s")
+        await client.close()
+    lanes: dict[str, set[str]] = {}
+    for r in fake.requests:
+        if r.transport == "ws" and "/ping" not in r.raw_path:
+            lanes.setdefault(r.raw_path.split("/")[3], set()).add(r.app)
+    assert len(lanes) == 30 and all(len(apps) == 1 for apps in lanes.values())  # one lane per channel
+    assert set().union(*lanes.values()) == {"hotline", "hotline-rest1", "hotline-rest2"}  # all lanes used
+    assert not [r for r in fake.requests if r.transport == "http"]
