@@ -277,10 +277,16 @@ def report(
         textwrap.fill(
             f"{fmt(args.step_seconds)} s of calls per step; keys {DIGITS} (',' = {args.pause:g} s) 2 s after "
             f"the answer, then {args.hold:g} s in the queue. failed: SIPp failed the call, it never entered "
-            "Queue(futian) before hanging up, or (ari) it has no family.nanny call row. DTMF->prompt, a "
-            "sample per call: Asterisk's timestamps from the end of key 1 (ChannelDtmfReceived) to the start "
-            "of the family menu it leads to (ari PlaybackStarted, dialplan ChannelDialplan BackGround), seen "
-            f"by the spy ARI app {SPY_APP} (subscribeAll, event filter).",
+            "Queue(futian) before hanging up (queue_log ENTERQUEUE), or (ari) it has no family.nanny call "
+            "row. "
+            + (
+                "No DTMF->prompt figures (--no-spy)."
+                if args.no_spy
+                else "DTMF->prompt, a sample per call: Asterisk's timestamps from the end of key 1 "
+                "(ChannelDtmfReceived) to the start of the family menu it leads to (ari PlaybackStarted, "
+                f"dialplan ChannelDialplan BackGround), seen by the spy ARI app {SPY_APP} (subscribeAll, "
+                "event filter)."
+            ),  # fmt: skip
             100,
         ),
         "",
