@@ -6,24 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from hotline.cli.main import COMMANDS, cli
+from hotline.cli.main import COMMANDS
 from hotline.db.session import Database
 from hotline.ivr.store import DEMO_PATH
+from tests.unit.clitools import cli_env, hotline
 
 
 @pytest.fixture
 def env(database: Database, tmp_path: Path) -> dict[str, str]:
-    return {
-        "HOTLINE_HOME": str(tmp_path / "home"),
-        "HOTLINE_DATABASE_URL": database.url,
-        "HOTLINE_CONFIG": str(tmp_path / "none.toml"),
-    }
-
-
-def hotline(env: dict[str, str], *args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), env=env)
+    return cli_env(database, tmp_path)
 
 
 def test_ivr_is_a_registered_group() -> None:

@@ -6,14 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 from hotline.acd.queues import Member, QueueState, Waiting
 from hotline.cli import queues as queue_cli
-from hotline.cli.main import cli
 from hotline.db.models import Agent
 from hotline.db.session import Database
 from hotline.settings import Settings
+from tests.unit.clitools import cli_env, hotline
 
 
 @pytest.fixture
@@ -21,15 +20,7 @@ def env(database: Database, tmp_path: Path) -> dict[str, str]:
     with database.session() as session:
         session.add(Agent(name="8001", display_name="张敏", endpoint="agent8001", state="paused",
                           pause_reason="meal"))  # fmt: skip
-    return {
-        "HOTLINE_HOME": str(tmp_path / "home"),
-        "HOTLINE_DATABASE_URL": database.url,
-        "HOTLINE_CONFIG": str(tmp_path / "none.toml"),
-    }
-
-
-def hotline(env: dict[str, str], *args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), env=env)
+    return cli_env(database, tmp_path)
 
 
 async def fake_status(settings: Settings) -> dict[str, QueueState]:
