@@ -26,6 +26,19 @@ logger = logging.getLogger(__name__)
 _FILTER_UNSUPPORTED = (400, 404, 405)
 
 
+def _answer(method: str, path: str, status: int, text: str) -> Any:
+    """A reply, whichever way it came: decoded JSON, the text, None when empty; AriError on >= 400."""
+    logger.debug("ARI %s %s -> %d", method, path, status)
+    if status >= 400:
+        raise error_for_status(status, text.encode(), method, path)
+    if not text:
+        return None
+    try:
+        return jsonlib.loads(text)
+    except ValueError:
+        return text
+
+
 class AriClient:
     """One Stasis app's connection to Asterisk: `run()` the events, call the REST helpers."""
 
@@ -79,7 +92,7 @@ class AriClient:
             headers,
             on_event=self._on_frame,
             on_connect=self._after_connect,
-            on_socket=self._on_socket,
+            on_socket=self._ws_rest.socket if rest_over_ws else None,
             backoff=backoff,
             ping_interval=ping_interval,
             ping_timeout=ping_interval,
@@ -96,6 +109,7 @@ class AriClient:
             )  # fmt: skip
             for n in range(1, max(1, rest_lanes) if rest_over_ws else 1)
         ]
+        self._rests = (self._ws_rest, *(lane.rest for lane in self._lanes))
 
     # ---- lifecycle ----------------------------------------------------------------
     @property
@@ -119,23 +133,17 @@ class AriClient:
 
     def _lane(self, key: str) -> WsRest | None:
         """The WebSocket lane for requests about `key` (the same key, the same lane), None: HTTP."""
-        ready = [r for r in (self._ws_rest, *(lane.rest for lane in self._lanes)) if r.ready]
+        ready = [r for r in self._rests if r.ready]
         return ready[zlib.crc32(key.encode()) % len(ready)] if ready else None
 
     @property
     def rest_on_websocket(self) -> int:
         """How many WebSockets carry fast requests now (0: they go on HTTP)."""
-        return sum(r.ready for r in (self._ws_rest, *(lane.rest for lane in self._lanes)))
+        return sum(r.ready for r in self._rests)
 
     def _on_frame(self, frame: dict[str, Any]) -> None:
         if not self._ws_rest.deliver(frame):
             self._on_event(frame)
-
-    def _on_socket(self, send: Any, reason: str) -> None:
-        if send is None:
-            self._ws_rest.detach(reason)
-        elif self._rest_over_ws:
-            self._ws_rest.attach(send)
 
     async def _after_connect(self) -> None:
         if self._rest_over_ws:
@@ -181,29 +189,13 @@ class AriClient:
             raise AriUnavailable(f"no reply ({type(exc).__name__})", method, path) from exc
         except httpx.TransportError as exc:
             raise AriUnavailable(f"{type(exc).__name__}: {exc}", method, path) from exc
-        logger.debug("ARI %s %s -> %d", method, path, response.status_code)
-        if response.status_code >= 400:
-            raise error_for_status(response.status_code, response.content, method, path)
-        if not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            return response.text
+        return _answer(method, path, response.status_code, response.text)
 
     async def _req_ws(
         self, lane: WsRest, method: str, path: str, params: Mapping[str, Any] | None, body: Any
     ) -> Any:
         status, text = await lane.request(method, path.lstrip("/"), query_params(params), body)
-        logger.debug("ARI (ws) %s %s -> %d", method, path, status)
-        if status >= 400:
-            raise error_for_status(status, text.encode(), method, path)
-        if not text:
-            return None
-        try:
-            return jsonlib.loads(text)
-        except ValueError:
-            return text
+        return _answer(method, path, status, text)
 
     # ---- channels -----------------------------------------------------------------
     async def answer(self, channel_id: str) -> None:

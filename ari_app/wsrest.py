@@ -42,18 +42,14 @@ class WsRest:
         self._ids = count(1)
         self._generation = 0
 
-    def attach(self, send: Send) -> None:
-        """A new connection: requests go out through `send` once `probe()` succeeds."""
-        self.fail_all("the WebSocket was replaced")
-        self._generation += 1
+    def socket(self, send: Send | None, reason: str) -> None:
+        """EventStream's on_socket: a new connection (its `send`; requests use it once `probe()`
+        succeeds) or, with None, its end. Either way the requests in flight fail."""
+        self.fail_all(reason or "the WebSocket was replaced")
         self._send = send
         self.ready = False
-
-    def detach(self, reason: str) -> None:
-        """The connection ended: back to HTTP, and every request in flight fails."""
-        self._send = None
-        self.ready = False
-        self.fail_all(reason)
+        if send is not None:
+            self._generation += 1
 
     def fail_all(self, reason: str) -> None:
         pending, self._pending = self._pending, {}
@@ -133,7 +129,7 @@ class RestLane:
             headers,
             on_event=self._frame,
             on_connect=self._probe,
-            on_socket=self._socket,
+            on_socket=self.rest.socket,
             backoff=backoff,
             ping_interval=ping_interval,
             ping_timeout=ping_interval,
@@ -141,12 +137,6 @@ class RestLane:
 
     def _frame(self, frame: dict[str, Any]) -> None:
         self.rest.deliver(frame)
-
-    def _socket(self, send: Send | None, reason: str) -> None:
-        if send is None:
-            self.rest.detach(reason)
-        else:
-            self.rest.attach(send)
 
     async def _probe(self) -> None:
         await self.rest.probe()

@@ -29,6 +29,3 @@ class SingleFlight:
         # shield: one caller cancelled (its call hung up) must not cancel the others' refresh
         result: T = await asyncio.shield(running)
         return result
-
-    def under_way(self, key: Hashable) -> bool:
-        return key in self._running

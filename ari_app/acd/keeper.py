@@ -34,7 +34,6 @@ class AcdKeeper:
     def __init__(self, settings: Settings, database: Database) -> None:
         self.settings = settings
         self.database = database
-        self.reconciles = 0
         self._wake = asyncio.Event()
 
     def poke(self) -> None:
@@ -64,7 +63,6 @@ class AcdKeeper:
         except Exception:  # a bug here must not take the call-handling tasks down with it
             logger.exception("ACD: comparing app_queue with the agents' states failed")
             return False
-        self.reconciles += 1
         if fixes:
             logger.warning("ACD: app_queue differed from the agents' states; fixed: %s", "; ".join(fixes))
         return True

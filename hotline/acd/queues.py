@@ -97,15 +97,18 @@ async def queue_status(ami: Ami, queue: str | None = None) -> dict[str, QueueSta
     return queues
 
 
-async def _add(ami: Ami, queue: str, agent: AgentView) -> None:
+async def _add(ami: Ami, queue: str, agent: AgentView) -> bool:
+    """Add the member, paused or not; False when it was already there (with its old pause state)."""
     try:
         await ami.action({"Action": "QueueAdd", "Queue": queue, "Interface": agent.interface,
                           "StateInterface": agent.interface, "MemberName": agent.name, "Penalty": 0,
                           "Paused": "true" if agent.paused else "false",
                           "Reason": agent.pause_reason or ""})  # fmt: skip
-    except AmiError as exc:  # "Unable to add interface: Already there" is what we wanted
+    except AmiError as exc:  # "Unable to add interface: Already there"
         if "Already there" not in str(exc):
             raise
+        return False
+    return True
 
 
 async def _remove(ami: Ami, queue: str, interface: str) -> None:
@@ -128,8 +131,8 @@ async def apply(ami: Ami, agent: AgentView) -> None:
         if not agent.member:
             await _remove(ami, queue, agent.interface)
             continue
-        await _add(ami, queue, agent)
-        await _pause(ami, queue, agent)  # an existing member keeps its old pause state otherwise
+        if not await _add(ami, queue, agent):
+            await _pause(ami, queue, agent)  # an existing member keeps its old pause state otherwise
 
 
 async def reconcile(ami: Ami, agents: Sequence[AgentView]) -> list[str]:
