@@ -9,6 +9,7 @@ import signal
 from agi.scripts import CallHooks
 from agi.server import FastAgiServer
 from hotline import logs
+from hotline.acd.follower import QueueLogFollower
 from hotline.asterisk.runtime import AsteriskRuntime
 from hotline.db.groupcommit import GroupCommit
 from hotline.db.session import Database
@@ -23,10 +24,12 @@ async def _main() -> None:
     settings = get_settings()
     database = Database(settings.db_url)
     writer = GroupCommit(database)  # the hooks of many calls share a commit
+    runtime = AsteriskRuntime.from_settings(settings)
     hooks = CallHooks(
-        settings, CallStore(database, writer), AsteriskRuntime.from_settings(settings).recordings_inner,
-        Router(database, settings, writer),
-    )  # fmt: skip
+        settings, CallStore(database, writer), runtime.recordings_inner, Router(database, settings, writer)
+    )
+    # queue accounting runs beside the hooks: like them it keeps working while ari_app is down
+    follower = QueueLogFollower(database, runtime.queue_log_path())
     server = FastAgiServer(settings.bind_host, settings.agi_port, hooks.routes())
     await server.start()
     logger.info("FastAGI listening on %s:%s", settings.bind_host, server.port)
@@ -34,8 +37,10 @@ async def _main() -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    accounting = asyncio.create_task(follower.run(stop), name="queue-log")
     await stop.wait()
     await server.stop()
+    await accounting
     await hooks.drain()
     database.dispose()
     logger.info("stopped")

@@ -143,7 +143,7 @@ def measure(
 def queue_entries(center: PrivateCenter, queue: str, caller: str) -> int:
     """Calls from `caller` that entered `queue`: ENTERQUEUE lines of Asterisk's queue_log
     (time|call|queue|agent|ENTERQUEUE|url|caller id|position)."""
-    path = center.runtime.host_path("/var/log/asterisk/queue_log")
+    path = center.runtime.queue_log_path()
     if not path.exists():
         return 0
     count = 0

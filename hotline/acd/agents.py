@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from hotline.acd import queuelog
 from hotline.acd.states import LOGGED_OUT, PAUSED, Move, plan
 from hotline.db.base import utcnow
 from hotline.db.models import Agent, AgentStateChange, Queue
@@ -76,6 +77,9 @@ def change_state(session: Session, agent: Agent, action: str, reason: str | None
                 source=source,
             )
         )
+        if LOGGED_OUT in (move.before, move.after):  # queue accounting has logins and logoffs too
+            event = queuelog.AGENTLOGOFF if move.after == LOGGED_OUT else queuelog.AGENTLOGIN
+            queuelog.log_agent(session, agent.name, event, [queuelog.NO_CALL], move.reason)
     return move
 
 

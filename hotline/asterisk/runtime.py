@@ -203,6 +203,10 @@ class AsteriskRuntime:
                 return host / normal[len(base) :].lstrip("/")
         return resolve_in_root(self.root, normal)
 
+    def queue_log_path(self) -> Path:
+        """Host path of app_queue's queue_log file (the source of queue accounting)."""
+        return self.host_path(self.directories()["astlogdir"] + "/queue_log")
+
     def sounds_inner_dir(self, lang: str) -> str:
         """Where Asterisk looks for `sound:hotline/<name>` played with language `lang`."""
         if not _LANG.match(lang):

@@ -31,5 +31,5 @@ def list_(settings: Settings, as_json: bool, limit: int) -> None:
         click.echo(
             f"{r['entered_at'][:19]}  {r['caller_number']:>14} -> {r['dialed_number']:<10} "
             f"{r['queue'] or '-':<9} {r['agent'] or '-':<6} {r['disposition']:<10} "
-            f"talk={r['talk_seconds']}s rec={rec}s"
+            f"wait={r['wait_seconds']}s talk={r['talk_seconds']}s rec={rec}s"
         )

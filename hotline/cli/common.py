@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -47,3 +50,23 @@ def progress(message: str) -> None:
     """A progress line on stderr, so --json output on stdout stays clean."""
     click.echo(f"==> {message}", err=True)
     sys.stderr.flush()
+
+
+_AGO = re.compile(r"^(\d+)([smhd])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_time(settings: Settings, text: str, option: str) -> datetime:
+    """A time option as an aware datetime: ISO 8601 (naive means the center's time zone) or a span
+    back from now (30m, 2h, 1d)."""
+    ago = _AGO.match(text.strip())
+    if ago:
+        span = timedelta(**{_UNITS[ago.group(2)]: int(ago.group(1))})
+        return datetime.now(ZoneInfo(settings.timezone)) - span
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise UserError(
+            f"{option} {text!r} is not a time: give ISO 8601 (2026-10-01T10:00) or a span back (30m, 2h, 1d)"
+        ) from None
+    return at if at.tzinfo is not None else at.replace(tzinfo=ZoneInfo(settings.timezone))

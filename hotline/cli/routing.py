@@ -13,7 +13,7 @@ import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
-from hotline.cli.common import UserError, echo_json, pass_settings
+from hotline.cli.common import UserError, echo_json, parse_time, pass_settings
 from hotline.db.session import Database
 from hotline.routing.clock import center_now
 from hotline.routing.schema import RoutingFileError, parse_routing
@@ -111,11 +111,7 @@ def _when(settings: Settings, text: str | None) -> datetime:
             return center_now(settings)
         except ValueError as exc:
             raise UserError(str(exc)) from exc
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"--at {text!r} is not an ISO 8601 time, e.g. 2026-10-01T10:00") from None
-    return at if at.tzinfo is not None else at.replace(tzinfo=ZoneInfo(settings.timezone))
+    return parse_time(settings, text, "--at")
 
 
 def _explain_lines(decision: Decision, at: datetime, tz: str) -> list[str]:

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db.base import Base, UTCDateTime, utcnow
@@ -83,6 +94,14 @@ class Queue(Base):
     wrapup_time: Mapped[int] = mapped_column(Integer, default=0)
     # Skill group this queue serves within its county (None: the county's general intake queue)
     skill: Mapped[str | None] = mapped_column(String(32))
+    # Longest a caller waits before the queue gives up on them (None: no limit; the county overflow
+    # applies first); announcements of position and estimated wait every announce_frequency seconds
+    # (0: never); a waiting caller may press 1 for a callback; nobody logged in: leave a message.
+    max_wait: Mapped[int | None] = mapped_column(Integer)
+    announce_frequency: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    announce_holdtime: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    callback: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    message_when_empty: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     county: Mapped[County | None] = relationship()
 
@@ -108,6 +127,18 @@ class Agent(Base):
     @property
     def logged_in(self) -> bool:
         return self.state != "logged_out"
+
+
+class AgentSkill(Base):
+    """An agent's level in a skill group: 0 is the best; app_queue rings lower penalties first."""
+
+    __tablename__ = "agent_skills"
+    __table_args__ = (UniqueConstraint("agent_id", "skill"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    skill: Mapped[str] = mapped_column(String(32))
+    level: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AgentStateChange(Base):
@@ -183,6 +214,11 @@ class Call(Base):
     urgency: Mapped[str | None] = mapped_column(String(16))
     flow_version: Mapped[int | None] = mapped_column(Integer)
     ivr_path: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
+    # Queue accounting (from Asterisk's queue_log): seconds waited in queues (overflow included),
+    # seconds talked, and how the last queue entry ended (a queue_log verb: COMPLETECALLER, ABANDON...)
+    wait_s: Mapped[float | None] = mapped_column(Float)
+    talk_s: Mapped[float | None] = mapped_column(Float)
+    queue_outcome: Mapped[str | None] = mapped_column(String(24))
 
     county: Mapped[County | None] = relationship()
     agent: Mapped[Agent | None] = relationship()
@@ -197,6 +233,9 @@ class Recording(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
     path: Mapped[str] = mapped_column(Text)
+    # Which leg was recorded (inbound: the caller's channel; later outbound legs) and its channel
+    leg: Mapped[str] = mapped_column(String(16), default="inbound", server_default="inbound")
+    channel_id: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="ok")
     duration_s: Mapped[float | None] = mapped_column(Float)
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)
@@ -204,6 +243,34 @@ class Recording(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     call: Mapped[Call] = relationship(back_populates="recordings")
+
+
+class QueueEvent(Base):
+    """One queue event with Asterisk's queue_log verbs (ENTERQUEUE, CONNECT, ABANDON, ...): the lines
+    app_queue writes, and the application's own (AGENTLOGIN, AGENTLOGOFF). Reports read these."""
+
+    __tablename__ = "queue_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"), index=True)
+    channel_id: Mapped[str | None] = mapped_column(String(64), index=True)  # queue_log's call id
+    queue: Mapped[str] = mapped_column(String(48))
+    agent: Mapped[str | None] = mapped_column(String(48))
+    event: Mapped[str] = mapped_column(String(24), index=True)
+    data: Mapped[list[str]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(8), default="asterisk")  # asterisk | hotline
+
+
+class IngestCursor(Base):
+    """How far a log file has been read into the database (file identity and byte offset)."""
+
+    __tablename__ = "ingest_cursors"
+
+    name: Mapped[str] = mapped_column(String(48), primary_key=True)
+    inode: Mapped[int] = mapped_column(BigInteger)
+    offset: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class IvrFlow(Base):

@@ -175,11 +175,14 @@ def add_recording(
     duration_s: float | None,
     size_bytes: int | None,
     sha256: str | None,
+    leg: str = "inbound",
+    channel_id: str | None = None,
 ) -> Recording:
+    """The recording of one leg of a call (the inbound leg is the caller's channel)."""
     call = get_call(session, uid)
-    rec = Recording(
-        call_id=call.id, path=path, status=status, duration_s=duration_s, size_bytes=size_bytes, sha256=sha256
-    )
+    channel = channel_id or (call.channel_id if leg == "inbound" else None)
+    rec = Recording(call_id=call.id, path=path, status=status, duration_s=duration_s, size_bytes=size_bytes,
+                    sha256=sha256, leg=leg, channel_id=channel)  # fmt: skip
     session.add(rec)
     session.flush()
     return rec
@@ -212,13 +215,17 @@ def call_to_dict(call: Call) -> dict[str, Any]:
         "entered_at": _iso(call.entered_at),
         "answered_at": _iso(call.answered_at),
         "ended_at": _iso(call.ended_at),
+        "wait_seconds": call.wait_s,
         "talk_seconds": talk,
+        "queue_talk_seconds": call.talk_s,  # app_queue's whole seconds, transfers included
+        "queue_outcome": call.queue_outcome,
         "agent": call.agent.name if call.agent else None,
         "disposition": call.disposition,
         "hangup_cause": call.hangup_cause,
         "recordings": [
             {
                 "path": r.path,
+                "leg": r.leg,
                 "status": r.status,
                 "duration_s": r.duration_s,
                 "size_bytes": r.size_bytes,

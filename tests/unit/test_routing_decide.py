@@ -308,7 +308,7 @@ def test_cli_explain_text_and_did(db: Database, tmp_path: Path) -> None:
 def test_cli_explain_refuses_a_bad_time(db: Database, tmp_path: Path) -> None:
     code, out = run_cli(db, tmp_path, "routing", "explain", "13800138001", "--at", "tomorrow")
     assert code == 2
-    assert "--at 'tomorrow' is not an ISO 8601 time" in out
+    assert "--at 'tomorrow' is not a time: give ISO 8601" in out
 
 
 def test_cli_load_and_show(db: Database, tmp_path: Path) -> None:

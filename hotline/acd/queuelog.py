@@ -1,0 +1,202 @@
+"""Queue accounting: Asterisk's queue_log lines into the queue_events table and onto the call rows.
+
+app_queue writes one line per queue event, `time|callid|queue|agent|VERB|data1|data2|...`, with the
+call id the caller channel's unique id (calls.channel_id). Every ENTERQUEUE ends in exactly one
+outcome verb (TERMINAL); CONNECT is not an outcome, the COMPLETE* or TRANSFER after it is.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.db.models import Agent, Call, QueueEvent
+
+ENTER = "ENTERQUEUE"
+CONNECT = "CONNECT"
+ANSWERED = ("COMPLETECALLER", "COMPLETEAGENT", "TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER")
+UNANSWERED = ("ABANDON", "EXITWITHTIMEOUT", "EXITWITHKEY", "EXITEMPTY")
+TERMINAL = ANSWERED + UNANSWERED
+# The application's own lines (app_queue has no agent login of its own: it sees members added)
+AGENTLOGIN, AGENTLOGOFF = "AGENTLOGIN", "AGENTLOGOFF"
+SOURCE_ASTERISK, SOURCE_HOTLINE = "asterisk", "hotline"
+NO_CALL = "NONE"
+
+
+@dataclass(frozen=True)
+class QueueLogLine:
+    at: datetime
+    callid: str
+    queue: str
+    agent: str
+    event: str
+    data: tuple[str, ...]
+
+    def number(self, index: int) -> float | None:
+        """data[index] as a number of seconds (None when absent or not a number)."""
+        try:
+            return float(self.data[index])
+        except (IndexError, ValueError):
+            return None
+
+
+def parse_line(line: str) -> QueueLogLine | None:
+    """One queue_log line; None for a blank, partial or malformed line (never raises)."""
+    parts = line.rstrip("\r\n").split("|")
+    if len(parts) < 5 or not parts[0].isdigit() or not parts[4]:
+        return None
+    at = datetime.fromtimestamp(int(parts[0]), UTC)
+    return QueueLogLine(at, parts[1], parts[2], parts[3], parts[4], tuple(parts[5:]))
+
+
+def _wait_of(line: QueueLogLine) -> float | None:
+    """Seconds the caller waited, from a verb that says it."""
+    if line.event == CONNECT:
+        return line.number(0)
+    if line.event in UNANSWERED:
+        return line.number(-1)  # ... |waittime is the last field of all four
+    return None
+
+
+def _talk_of(line: QueueLogLine) -> float | None:
+    if line.event in ("COMPLETECALLER", "COMPLETEAGENT"):
+        return line.number(1)
+    if line.event in ("TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER"):
+        return line.number(-2)  # ... |holdtime|calltime|origposition
+    return None
+
+
+@dataclass
+class Ingested:
+    """What one batch did: its events, and the calls and agents whose calls ended."""
+
+    events: int = 0
+    ended: list[tuple[str, str]] = field(default_factory=list)  # (agent name, queue) after a talk
+
+
+def ingest(session: Session, lines: Iterable[QueueLogLine]) -> Ingested:
+    """Store the lines as queue events and account them on their calls (wait, agent, talk, outcome)."""
+    done = Ingested()
+    calls: dict[str, Call | None] = {}
+    agents: dict[str, int | None] = {}
+    for line in lines:
+        call = None
+        if line.callid and line.callid != NO_CALL:
+            if line.callid not in calls:
+                stmt = select(Call).where(Call.channel_id == line.callid).order_by(Call.id.desc()).limit(1)
+                calls[line.callid] = session.scalar(stmt)
+            call = calls[line.callid]
+        agent = line.agent if line.agent and line.agent != NO_CALL else None
+        session.add(
+            QueueEvent(
+                at=line.at, call_id=call.id if call else None, channel_id=_none(line.callid),
+                queue=line.queue, agent=agent, event=line.event, data=list(line.data), source=SOURCE_ASTERISK,
+            )
+        )  # fmt: skip
+        done.events += 1
+        if line.event in ANSWERED and agent:
+            done.ended.append((agent, line.queue))
+        if call is not None:
+            _account(session, call, line, agent, agents)
+    return done
+
+
+def _none(callid: str) -> str | None:
+    return None if not callid or callid == NO_CALL else callid
+
+
+def _account(session: Session, call: Call, line: QueueLogLine, agent: str | None,
+             agents: dict[str, int | None]) -> None:  # fmt: skip
+    if line.event == ENTER:
+        call.queue_name = line.queue
+        call.queue_outcome = None
+        return
+    wait = _wait_of(line)
+    if wait is not None:
+        call.wait_s = (call.wait_s or 0.0) + wait
+    talk = _talk_of(line)
+    if talk is not None:
+        call.talk_s = (call.talk_s or 0.0) + talk
+    if line.event == CONNECT and agent:
+        if agent not in agents:
+            agents[agent] = session.scalar(select(Agent.id).where(Agent.name == agent))
+        call.agent_id = agents[agent] or call.agent_id
+    if line.event in TERMINAL or line.event == CONNECT:
+        call.queue_outcome = line.event
+
+
+def log_agent(session: Session, agent: str, event: str, queues: Sequence[str], reason: str | None = None,
+              at: datetime | None = None) -> None:  # fmt: skip
+    """An application queue event (AGENTLOGIN, AGENTLOGOFF) for each of the agent's queues."""
+    now = at or datetime.now(UTC)
+    for queue in queues:
+        session.add(
+            QueueEvent(
+                at=now, call_id=None, channel_id=None, queue=queue, agent=agent, event=event,
+                data=[reason] if reason else [], source=SOURCE_HOTLINE,
+            )
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Balance:
+    """Do the queue events add up? Every ENTERQUEUE has exactly one outcome, or is still open."""
+
+    entered: int
+    outcomes: dict[str, int]
+    open: list[tuple[str, str]]  # (call id, queue) entries with no outcome yet
+    orphans: list[tuple[str, str, str]]  # (call id, queue, verb) outcomes with no entry
+
+    @property
+    def adds_up(self) -> bool:
+        return not self.orphans and self.entered == sum(self.outcomes.values()) + len(self.open)
+
+
+def balance(session: Session, since: datetime | None = None) -> Balance:
+    """Walk the queue events in order: each outcome closes the open entry of its call in its queue."""
+    stmt = select(QueueEvent.channel_id, QueueEvent.queue, QueueEvent.event).where(
+        QueueEvent.event.in_((ENTER, *TERMINAL))
+    )
+    if since is not None:
+        stmt = stmt.where(QueueEvent.at >= since)
+    entered = 0
+    outcomes: Counter[str] = Counter()
+    waiting: Counter[tuple[str, str]] = Counter()
+    orphans: list[tuple[str, str, str]] = []
+    for channel, queue, event in session.execute(stmt.order_by(QueueEvent.id)):
+        key = (channel or "", queue)
+        if event == ENTER:
+            entered += 1
+            waiting[key] += 1
+        elif waiting[key] > 0:
+            waiting[key] -= 1
+            outcomes[event] += 1
+        else:
+            orphans.append((key[0], queue, event))
+    still = [key for key, n in waiting.items() for _ in range(n)]
+    return Balance(entered, dict(outcomes), still, orphans)
+
+
+def recent_events(session: Session, since: datetime | None = None, limit: int = 1000) -> list[QueueEvent]:
+    stmt = select(QueueEvent)
+    if since is not None:
+        stmt = stmt.where(QueueEvent.at >= since)
+    return list(session.scalars(stmt.order_by(QueueEvent.id).limit(limit)))
+
+
+def event_to_dict(event: QueueEvent, call_uid: str | None = None) -> dict[str, object]:
+    return {
+        "at": event.at.isoformat(),
+        "call": call_uid,
+        "channel_id": event.channel_id,
+        "queue": event.queue,
+        "agent": event.agent,
+        "event": event.event,
+        "data": list(event.data),
+        "source": event.source,
+    }
