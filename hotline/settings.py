@@ -67,11 +67,23 @@ class Settings(BaseSettings):
     asterisk_mode: Literal["auto", "system", "chroot"] = "auto"
     debian_mirror: str = "http://deb.debian.org/debian"
     recording_format: str = "wav"
+    # Days a call recording (file and row) is kept; `hotline recordings purge` deletes older ones.
+    recording_retention_days: int = 180
 
     @field_validator("home", mode="after")
     @classmethod
     def _absolute_home(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @field_validator("recording_retention_days", mode="after")
+    @classmethod
+    def _positive_retention(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError(
+                f"recording_retention_days (HOTLINE_RECORDING_RETENTION_DAYS) must be 1 or more, "
+                f"not {value}: 0 or less would purge every recording, even a call just finished"
+            )
+        return value
 
     @field_validator("hotline_numbers", "carrier_addresses", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
+from pydantic import ValidationError
 
 from hotline.settings import Settings, get_settings
 
@@ -27,7 +28,12 @@ class UserError(click.ClickException):
 def settings_from(ctx: click.Context) -> Settings:
     root = ctx.find_root()
     if root.obj is None:
-        root.obj = get_settings()
+        try:
+            root.obj = get_settings()
+        except ValidationError as exc:  # a bad HOTLINE_* value or config entry: say which, no traceback
+            error = exc.errors()[0]
+            name = ".".join(str(p) for p in error["loc"])
+            raise UserError(f"setting {name}: {str(error['msg']).removeprefix('Value error, ')}") from None
     assert isinstance(root.obj, Settings)
     return root.obj
 

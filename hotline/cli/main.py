@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "ivr": "hotline.cli.ivr:ivr",
     "prompts": "hotline.cli.prompts:prompts",
     "queue": "hotline.cli.queues:queue",
+    "recordings": "hotline.cli.recordings:recordings",
     "routing": "hotline.cli.routing:routing",
     "sipp": "hotline.cli.sipp:sipp",
     "up": "hotline.cli.up:up",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import struct
 import subprocess
 import time
@@ -83,3 +84,23 @@ def measure(path: Path) -> RecordingFacts:
         return RecordingFacts(STATUS_EMPTY, duration or 0.0, size, digest)
     status = STATUS_OK if wav_is_closed(path) else STATUS_INCOMPLETE
     return RecordingFacts(status, duration, size, digest)
+
+
+def resolve_inside(recordings_dir: Path, stored: str) -> Path | None:
+    """The real path of a recording row's `path` (absolute, or relative to the recordings directory)
+    when it lies strictly inside that directory, links followed; None when it points anywhere else."""
+    try:
+        root = Path(os.path.realpath(recordings_dir))
+        real = Path(os.path.realpath(recordings_dir / stored))  # an absolute `stored` replaces the base
+    except (OSError, ValueError):  # a NUL byte or a link loop
+        return None
+    return real if real != root and real.is_relative_to(root) else None
+
+
+def file_status(path: Path) -> str:
+    """A quick look without sox: missing, empty (a WAV header at most) or ok."""
+    try:
+        size = path.stat().st_size
+    except (FileNotFoundError, NotADirectoryError):
+        return STATUS_MISSING
+    return STATUS_EMPTY if size <= WAV_HEADER else STATUS_OK
