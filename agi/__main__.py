@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 
+from agi.callbacks import CallbackDialer, CallbackHooks
 from agi.scripts import CallHooks
 from agi.server import FastAgiServer
 from hotline import logs
@@ -30,7 +31,12 @@ async def _main() -> None:
     )
     # queue accounting runs beside the hooks: like them it keeps working while ari_app is down
     follower = QueueLogFollower(database, runtime.queue_log_path())
-    server = FastAgiServer(settings.bind_host, settings.agi_port, hooks.routes())
+    store = hooks.store
+    callback_hooks = CallbackHooks(settings, store, runtime.recordings_inner)
+    dialer = CallbackDialer(settings, store, callback_hooks)
+    server = FastAgiServer(
+        settings.bind_host, settings.agi_port, {**hooks.routes(), **callback_hooks.routes()}
+    )
     await server.start()
     logger.info("FastAGI listening on %s:%s", settings.bind_host, server.port)
     stop = asyncio.Event()
@@ -38,9 +44,11 @@ async def _main() -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     accounting = asyncio.create_task(follower.run(stop), name="queue-log")
+    dialing = asyncio.create_task(dialer.run(stop), name="callbacks")
     await stop.wait()
     await server.stop()
     await accounting
+    await dialing
     await hooks.drain()
     database.dispose()
     logger.info("stopped")

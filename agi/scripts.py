@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any
 
 from agi.server import AgiRequest, Handler
 from hotline import vocabulary as v
 from hotline.routing.service import Router, settled_reason
 from hotline.services.calls import CallEntry, CallNotFound
-from hotline.services.callstore import CallStore, host_recording_path
+from hotline.services.callstore import CallStore, host_recording_path, keep_queue_message
 from hotline.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -75,7 +78,7 @@ class CallHooks:
         logger.info("call %s: answered by %s", uid, endpoint)
 
     async def call_ended(self, req: AgiRequest) -> None:
-        uid, cause, recording = (req.argv + ["", "", ""])[:3]
+        uid, cause, recording, message = (req.argv + ["", "", "", ""])[:4]
         if not uid:  # hung up before ari_app set the call id: find the row by its channel
             uid = await self.store.uid_for_channel(req.uniqueid) or ""
         if not uid or uid.startswith("ast"):
@@ -88,15 +91,25 @@ class CallHooks:
             return
         logger.info("call %s: ended (cause %s)", uid, cause)
         if answered and recording:
-            path = host_recording_path(
-                recording, self.recordings_inner, self.settings.recordings_dir, self.settings.recording_format
-            )
-            if path is None:
-                logger.error("call %s: recording path %r is outside the recordings directory", uid, recording)
-                return
-            task = asyncio.create_task(self.store.finish_recording(uid, path), name=f"recording-{uid}")
-            self.background.add(task)
-            task.add_done_callback(self._done)
+            path = self._host_path(uid, recording, self.settings.recording_format)
+            if path is not None:
+                self._background(self.store.finish_recording(uid, path), f"recording-{uid}")
+        if message:
+            path = self._host_path(uid, message, "wav")
+            queue = await req.get_variable(v.VAR_QUEUE) or None
+            if path is not None:
+                self._background(keep_queue_message(self.store, uid, path, queue), f"message-{uid}")
+
+    def _host_path(self, uid: str, inner: str, fmt: str) -> Path | None:
+        path = host_recording_path(inner, self.recordings_inner, self.settings.recordings_dir, fmt)
+        if path is None:
+            logger.error("call %s: file %r is outside the recordings directory", uid, inner)
+        return path
+
+    def _background(self, work: Coroutine[Any, Any, object], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self.background.add(task)
+        task.add_done_callback(self._done)
 
     def _done(self, task: asyncio.Task[object]) -> None:
         self.background.discard(task)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hotline import vocabulary
+from hotline.acd import callbacks
 
 # Modules Asterisk loads (modules.conf has autoload=no): what the center uses, nothing else.
 MODULES: dict[str, list[str]] = {
@@ -19,6 +20,7 @@ MODULES: dict[str, list[str]] = {
         "app_playback.so",
         "app_queue.so",
         "app_read.so",
+        "app_record.so",
         "app_stack.so",
         "app_stasis.so",
         "app_verbose.so",
@@ -112,9 +114,14 @@ class AgentAccount:
 @dataclass(frozen=True)
 class QueueConf:
     name: str
-    strategy: str
-    ring_timeout: int
-    wrapup_time: int
+    strategy: str = "rrmemory"
+    ring_timeout: int = 15
+    wrapup_time: int = 0
+    max_wait: int | None = None
+    announce_frequency: int = 30
+    announce_holdtime: bool = True
+    callback: bool = True
+    message_when_empty: bool = True
 
 
 @dataclass(frozen=True)
@@ -156,12 +163,12 @@ def modules(data: ConfigInput) -> dict[str, Any]:
 
 def extensions(data: ConfigInput) -> dict[str, Any]:
     agi = f"agi://{data.bind_host}:{data.agi_port}"
-    return {"agi": agi}
+    return {"agi": agi, "queues": queues(data)["queues"], "callback_prefix": callbacks.EXTEN_PREFIX}
 
 
 def queues(data: ConfigInput) -> dict[str, Any]:
     names = {q.name for q in data.queues}
-    extra = [] if data.default_queue in names else [QueueConf(data.default_queue, "rrmemory", 15, 0)]
+    extra = [] if data.default_queue in names else [QueueConf(data.default_queue)]
     return {"queues": sorted([*data.queues, *extra], key=lambda q: q.name)}
 
 

@@ -55,7 +55,17 @@ def collect(settings: Settings, runtime: AsteriskRuntime) -> ConfigInput:
                 for a in session.scalars(select(Agent).order_by(Agent.name))
             ]
             queues = [
-                QueueConf(q.name, q.strategy, q.ring_timeout, q.wrapup_time)
+                QueueConf(
+                    q.name,
+                    q.strategy,
+                    q.ring_timeout,
+                    q.wrapup_time,
+                    q.max_wait,
+                    q.announce_frequency,
+                    q.announce_holdtime,
+                    q.callback,
+                    q.message_when_empty,
+                )
                 for q in session.scalars(select(Queue).order_by(Queue.name))
             ]
             dids = list(session.scalars(select(CountyDid.number).order_by(CountyDid.number)))

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     recording_format: str = "wav"
     # Days a call recording (file and row) is kept; `hotline recordings purge` deletes older ones.
     recording_retention_days: int = 180
+    # Callback-in-queue: attempts to reach the caller, seconds between them, and how long a callback
+    # may wait in its queue for an agent before it is given up.
+    callback_max_attempts: int = Field(default=3, ge=1, le=10)
+    callback_retry_s: int = Field(default=60, ge=1, le=3600)
+    callback_wait_max_s: int = Field(default=3600, ge=60, le=86400)
 
     @field_validator("home", mode="after")
     @classmethod

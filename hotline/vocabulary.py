@@ -15,6 +15,10 @@ VAR_COUNTY = "HOTLINE_COUNTY"
 VAR_OVERFLOW_QUEUE = "HOTLINE_OVERFLOW_QUEUE"
 VAR_OVERFLOW_WAIT = "HOTLINE_OVERFLOW_WAIT"
 VAR_TRANSFER_TO = "HOTLINE_TRANSFER_TO"
+VAR_MESSAGE = "HOTLINE_MESSAGE"  # the file (no extension) of a message left when no agent could answer
+# Per-queue settings the dialplan reads, as globals <prefix><queue name>
+GLOBAL_QUEUE_MAX_WAIT = "HOTLINE_QMAXWAIT_"
+GLOBAL_QUEUE_MESSAGE = "HOTLINE_QMESSAGE_"
 # ari_app's hand-off, queue:overflow queue:overflow wait:language:county. It travels in the extension
 # ari_app continues to (ROUTE_EXTEN_PREFIX + value): no extra request to set a variable.
 VAR_ROUTE = "HOTLINE_ROUTE"
@@ -29,6 +33,9 @@ CTX_FAILOPEN = "hotline-failopen"
 CTX_AGENT_CONNECT = "hotline-agent-connect"
 CTX_HANGUP = "hotline-hangup"
 CTX_TRANSFER = "hotline-transfer"
+CTX_QUEUE_EXIT = "hotline-queue-exit"  # a waiting caller's key press (1: callback)
+CTX_CALLBACK_QUEUE = "hotline-callback-queue"  # a callback's placeholder waits in the queue
+CTX_CALLBACK_DIAL = "hotline-callback-dial"  # an agent took it: dial the caller
 
 # Stasis arguments: the first one names the feature (ari_app routes on it)
 FEATURE_INBOUND = "inbound"
@@ -41,6 +48,11 @@ VIA_FAILOPEN = "failopen"
 AGI_CALL_REGISTER = "call_register"
 AGI_CALL_CONNECTED = "call_connected"
 AGI_CALL_ENDED = "call_ended"
+AGI_CALLBACK_REQUEST = "callback_request"
+AGI_CALLBACK_PLACEMENT = "callback_placement"
+AGI_CALLBACK_RESULT = "callback_result"
+VAR_CALLBACK_POSITION = "HOTLINE_CALLBACK_POSITION"
+VAR_CALLBACK_NUMBER = "HOTLINE_CALLBACK_NUMBER"
 
 # Call dispositions
 DISP_ANSWERED = "answered"
@@ -49,6 +61,8 @@ DISP_REJECTED = "rejected"
 DISP_FAILED = "failed"
 DISP_ACTIVE = "active"
 DISP_TRANSFERRED = "transferred"  # the IVR sent it to an outside number
+DISP_MESSAGE = "message"  # no agent could answer: the caller left a message (a pending item)
+DISP_CALLBACK = "callback"  # the caller asked to be called back, keeping their place
 
 # ARI object ids: deterministic, derived from the call uid
 PLAYBACK_ID = "play-{call}-{name}"

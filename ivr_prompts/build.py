@@ -162,7 +162,37 @@ def _build_language(
     for name in sorted(set(manifest) - set(texts)):
         done(_remove(lang, name, manifest.pop(name), out_dir))
         _save_manifest(manifest_path, manifest)
+    _say_files(lang_dir, lang, texts)
     return results
+
+
+# Asterisk's own number saying (app_queue's position and wait announcements use it) plays
+# digits/<n>; Mandarin has no such files in Debian, so they are made from the prompts of the same words
+# (say.c's zh rules: digits/0-9, digits/10..90 for the tens, digits/hundred, digits/thousand).
+SAY_DIR = "digits"
+SAY_FILES: dict[str, dict[str, str]] = {
+    "zh": {
+        **{str(d): f"digit_{d}" for d in range(10)},
+        **{str(t): f"n_{t}" for t in range(10, 100, 10)},
+        "hundred": "n_100",
+        "thousand": "n_1000",
+    }
+}
+
+
+def _say_files(lang_dir: Path, lang: str, texts: dict[str, str]) -> None:
+    wanted = SAY_FILES.get(lang, {})
+    say_dir = lang_dir / SAY_DIR
+    if not wanted:
+        return
+    say_dir.mkdir(exist_ok=True)
+    for file_name, prompt in wanted.items():
+        if prompt not in texts:
+            raise PromptError(f"{lang}: prompt {prompt} (Asterisk's {SAY_DIR}/{file_name}) is missing")
+        for fmt in FORMATS:
+            source, target = lang_dir / SUBDIR / f"{prompt}.{fmt}", say_dir / f"{file_name}.{fmt}"
+            if not target.exists() or target.read_bytes() != source.read_bytes():
+                shutil.copyfile(source, target)
 
 
 def _source(lang: str, name: str, text: str, recorded_dir: Path) -> _Source:

@@ -11,9 +11,27 @@ from hotline.db import migrate
 from hotline.db.session import Database
 from tests.dbutil import db_kind, drop_database, fresh_database
 
+# Fixtures that give a test a database of the kind under test; the PostgreSQL run is about those.
+DATABASE_FIXTURES = frozenset({"database", "db_url", "center"})
+
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"hotline test database: {db_kind()}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, run only the tests that use a database: the others were run on SQLite already
+    and would run identically (deselected, reported by pytest, never skipped)."""
+    if db_kind() != "postgresql":
+        return
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
+    for item in items:
+        uses = DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+        (keep if uses else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -10,7 +11,8 @@ from sqlalchemy.orm import Session, selectinload
 from hotline.acd import queuelog
 from hotline.acd.states import LOGGED_OUT, PAUSED, Move, plan
 from hotline.db.base import utcnow
-from hotline.db.models import Agent, AgentStateChange, Queue
+from hotline.db.models import Agent, AgentSkill, AgentStateChange, Queue
+from hotline.routing.schema import CODE_PATTERN
 from hotline.settings import Settings
 
 SOURCES = ("cli", "console", "acd", "api")
@@ -26,6 +28,12 @@ class AgentView:
     queues: tuple[str, ...]
     state: str
     pause_reason: str | None
+    penalties: tuple[int, ...] = ()  # per queue, in the order of `queues`; 0 when not given
+
+    def penalty(self, queue: str) -> int:
+        """The member penalty in `queue`: the agent's level in the queue's skill (0 is the best)."""
+        index = self.queues.index(queue)
+        return self.penalties[index] if index < len(self.penalties) else 0
 
     @property
     def member(self) -> bool:
@@ -40,17 +48,54 @@ def interface(agent: Agent) -> str:
     return f"PJSIP/{agent.endpoint}"
 
 
-def agent_queues(session: Session, agent: Agent, settings: Settings) -> list[str]:
-    """The queues an agent serves: its county's queues and the city default queue."""
-    names = {settings.default_queue}
+def queue_penalties(session: Session, agent: Agent, settings: Settings) -> dict[str, int]:
+    """The queues an agent serves, with its penalty in each: the city default queue and its county's
+    general queues at 0; its county's skill queues at its level in that skill (an agent with no
+    skills recorded is a generalist: every county queue at 0)."""
+    skills = dict(
+        session.execute(
+            select(AgentSkill.skill, AgentSkill.level).where(AgentSkill.agent_id == agent.id)
+        ).all()
+    )
+    found = {settings.default_queue: 0}
     if agent.county_id is not None:
-        names.update(session.scalars(select(Queue.name).where(Queue.county_id == agent.county_id)))
-    return sorted(names)
+        for name, skill in session.execute(
+            select(Queue.name, Queue.skill).where(Queue.county_id == agent.county_id)
+        ):
+            if skill is None or not skills:
+                found[name] = 0
+            elif skill in skills:
+                found[name] = skills[skill]
+    return dict(sorted(found.items()))
+
+
+def agent_queues(session: Session, agent: Agent, settings: Settings) -> list[str]:
+    """The names of the queues an agent serves (queue_penalties)."""
+    return list(queue_penalties(session, agent, settings))
+
+
+def set_skill(session: Session, agent: Agent, skill: str, level: int | None) -> None:
+    """Give the agent `skill` at `level` (0 best .. 9), or take it away (level None)."""
+    if not re.match(CODE_PATTERN, skill) or len(skill) > 32:
+        raise ValueError(f"{skill!r} is not a skill code (a lowercase letter, then letters, digits or _)")
+    if level is not None and not 0 <= level <= 9:
+        raise ValueError(f"level {level} is not 0-9")
+    row = session.scalar(select(AgentSkill).where(AgentSkill.agent_id == agent.id, AgentSkill.skill == skill))
+    if level is None:
+        if row is None:
+            raise ValueError(f"agent {agent.name} has no skill {skill!r}")
+        session.delete(row)
+    elif row is None:
+        session.add(AgentSkill(agent_id=agent.id, skill=skill, level=level))
+    else:
+        row.level = level
+    session.flush()
 
 
 def view(session: Session, agent: Agent, settings: Settings) -> AgentView:
-    queues = tuple(agent_queues(session, agent, settings))
-    return AgentView(agent.name, interface(agent), queues, agent.state, agent.pause_reason)
+    served = queue_penalties(session, agent, settings)
+    return AgentView(agent.name, interface(agent), tuple(served), agent.state, agent.pause_reason,
+                     tuple(served.values()))  # fmt: skip
 
 
 def all_views(session: Session, settings: Settings) -> list[AgentView]:

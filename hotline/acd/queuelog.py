@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.acd.callbacks import call_for_channel
 from hotline.db.models import Agent, Call, QueueEvent
 
 ENTER = "ENTERQUEUE"
@@ -89,7 +90,7 @@ def ingest(session: Session, lines: Iterable[QueueLogLine]) -> Ingested:
         if line.callid and line.callid != NO_CALL:
             if line.callid not in calls:
                 stmt = select(Call).where(Call.channel_id == line.callid).order_by(Call.id.desc()).limit(1)
-                calls[line.callid] = session.scalar(stmt)
+                calls[line.callid] = session.scalar(stmt) or call_for_channel(session, line.callid)
             call = calls[line.callid]
         agent = line.agent if line.agent and line.agent != NO_CALL else None
         session.add(

@@ -28,6 +28,7 @@ class Member:
     calls_taken: int
     status: int  # AST_DEVICE_* (1 not in use, 2 in use, 5 unavailable, 6 ringing ...)
     wrapup: int
+    penalty: int = 0
 
 
 @dataclass
@@ -82,6 +83,7 @@ async def queue_status(ami: Ami, queue: str | None = None) -> dict[str, QueueSta
                     _int(msg.get("CallsTaken")),
                     _int(msg.get("Status")),
                     _int(msg.get("Wrapuptime")),
+                    _int(msg.get("Penalty")),
                 )  # fmt: skip
             )
         elif event == "QueueEntry" and name in queues:
@@ -101,7 +103,8 @@ async def _add(ami: Ami, queue: str, agent: AgentView) -> bool:
     """Add the member, paused or not; False when it was already there (with its old pause state)."""
     try:
         await ami.action({"Action": "QueueAdd", "Queue": queue, "Interface": agent.interface,
-                          "StateInterface": agent.interface, "MemberName": agent.name, "Penalty": 0,
+                          "StateInterface": agent.interface, "MemberName": agent.name,
+                          "Penalty": agent.penalty(queue),
                           "Paused": "true" if agent.paused else "false",
                           "Reason": agent.pause_reason or ""})  # fmt: skip
     except AmiError as exc:  # "Unable to add interface: Already there"
@@ -125,6 +128,11 @@ async def _pause(ami: Ami, queue: str, agent: AgentView) -> None:
                       "Paused": paused, "Reason": agent.pause_reason or ""})  # fmt: skip
 
 
+async def _penalty(ami: Ami, queue: str, agent: AgentView) -> None:
+    await ami.action({"Action": "QueuePenalty", "Queue": queue, "Interface": agent.interface,
+                      "Penalty": agent.penalty(queue)})  # fmt: skip
+
+
 async def apply(ami: Ami, agent: AgentView) -> None:
     """Make app_queue hold this agent as its state says, in every queue it serves."""
     for queue in agent.queues:
@@ -133,6 +141,7 @@ async def apply(ami: Ami, agent: AgentView) -> None:
             continue
         if not await _add(ami, queue, agent):
             await _pause(ami, queue, agent)  # an existing member keeps its old pause state otherwise
+            await _penalty(ami, queue, agent)
 
 
 async def reconcile(ami: Ami, agents: Sequence[AgentView]) -> list[str]:
@@ -157,6 +166,9 @@ async def reconcile(ami: Ami, agents: Sequence[AgentView]) -> list[str]:
             ):
                 await _pause(ami, queue, agent)
                 fixes.append(f"{agent.name}: {'paused' if agent.paused else 'unpaused'} in {queue}")
+            if member is not None and member.penalty != agent.penalty(queue):
+                await _penalty(ami, queue, agent)
+                fixes.append(f"{agent.name}: penalty {agent.penalty(queue)} in {queue}")
     for (queue, iface), member in actual.items():
         if iface in ours and (queue, iface) not in wanted:
             await _remove(ami, queue, iface)

@@ -6,6 +6,7 @@ import collections
 import fcntl
 import logging
 import os
+import posixpath
 import shutil
 import signal
 import socket
@@ -384,5 +385,8 @@ def sync_sounds(rt: AsteriskRuntime) -> int:
             logger.warning("sounds: skipping %s (not a language code)", lang_dir)
             continue
         copied += _mirror_tree(prompts, rt.host_path(inner))
+        said = lang_dir / "digits"  # ivr_prompts' files for Asterisk's own number saying
+        if said.is_dir():
+            copied += _mirror_tree(said, rt.host_path(posixpath.join(posixpath.dirname(inner), "digits")))
     logger.debug("sounds: copied %d files", copied)
     return copied

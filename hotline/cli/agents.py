@@ -84,6 +84,38 @@ def unpause(settings: Settings, name: str) -> None:
     _change(settings, name, "unpause", None)
 
 
+@agent.command()
+@click.argument("name")
+@click.argument("skill")
+@click.argument("level", type=click.IntRange(0, 9), required=False)
+@click.option("--remove", is_flag=True, help="Take the skill away.")
+@pass_settings
+def skill(settings: Settings, name: str, skill: str, level: int | None, remove: bool) -> None:
+    """Give agent NAME a SKILL at LEVEL (0 best .. 9), or --remove it. The agent then serves its
+    county's queue of that skill, rung after agents of a better level (the member penalty)."""
+    if (level is None) == (not remove):
+        raise UserError("give a LEVEL 0-9, or --remove")
+    database = Database(settings.db_url)
+    try:
+        with database.session() as session:
+            ag = svc.find_agent(session, name)
+            acd.set_skill(session, ag, skill, None if remove else level)
+            view = acd.view(session, ag, settings)
+    except (svc.AgentNotFound, ValueError) as exc:
+        raise UserError(str(exc)) from exc
+    finally:
+        database.dispose()
+    if view.member:
+        try:
+            asyncio.run(_apply(settings, view))
+        except AmiError as exc:
+            raise UserError(f"agent {name}: skill recorded, but Asterisk was not told: {exc}") from exc
+    served = ", ".join(f"{q} ({p})" for q, p in zip(view.queues, view.penalties, strict=True))
+    click.echo(
+        f"agent {name}: {skill} {'removed' if remove else f'level {level}'}; queues (penalty) {served}"
+    )
+
+
 @agent.command("log")
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")

@@ -74,7 +74,7 @@ def status(settings: Settings, as_json: bool) -> None:
             paused = f"paused ({m['reason'] or '-'})" if m["paused"] else "unpaused"
             call = "on a call" if m["in_call"] else "free"
             click.echo(f"  {m['agent'] or m['name']:<10} {m['state'] or '?':<10} {paused:<18} {call:<9} "
-                       f"{m['calls_taken']} calls")  # fmt: skip
+                       f"penalty {m['penalty']}  {m['calls_taken']} calls")  # fmt: skip
         for w in q["waiting"]:
             click.echo(f"  #{w['position']} {w['caller'] or 'withheld'} waiting {w['wait_s']} s")
 

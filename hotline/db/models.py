@@ -223,6 +223,7 @@ class Call(Base):
     county: Mapped[County | None] = relationship()
     agent: Mapped[Agent | None] = relationship()
     recordings: Mapped[list[Recording]] = relationship(back_populates="call", order_by="Recording.id")
+    callback: Mapped[Callback | None] = relationship(viewonly=True)
 
 
 class Recording(Base):
@@ -260,6 +261,30 @@ class QueueEvent(Base):
     event: Mapped[str] = mapped_column(String(24), index=True)
     data: Mapped[list[str]] = mapped_column(JSON)
     source: Mapped[str] = mapped_column(String(8), default="asterisk")  # asterisk | hotline
+
+
+class Callback(Base):
+    """A waiting caller's request to be called back, keeping their place in the queue: at most one per
+    call. A placeholder waits in the queue at their position and dials them when an agent takes it."""
+
+    __tablename__ = "callbacks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), unique=True)
+    queue: Mapped[str] = mapped_column(String(48))
+    number: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer)  # the caller's place when they pressed 1
+    # due (to be placed in the queue at next_at) | queued (placeholder waiting) | dialing | answered | failed
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_result: Mapped[str | None] = mapped_column(String(16))  # Dial's DIALSTATUS of the last attempt
+    channel_id: Mapped[str | None] = mapped_column(String(64), index=True)  # the placeholder in the queue
+    recording: Mapped[str | None] = mapped_column(
+        Text
+    )  # where the current attempt is recorded (Asterisk's path)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class IngestCursor(Base):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import time
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
@@ -101,9 +101,48 @@ class OverflowEntry(_Strict):
     after: Annotated[int, Field(ge=1, le=3600)]
 
 
+Strategy = Literal[
+    "ringall", "leastrecent", "fewestcalls", "random", "rrmemory", "rrordered", "linear", "wrandom"
+]
+
+
+class QueueSettings(_Strict):
+    """How a queue treats its callers and agents (app_queue options, and the center's own)."""
+
+    strategy: Strategy = "rrmemory"
+    ring_timeout: Annotated[int, Field(ge=5, le=120)] = 15  # seconds an agent's phone rings
+    wrapup: Annotated[int, Field(ge=0, le=600)] = 0  # after-call work: no call offered meanwhile
+    max_wait: Annotated[int, Field(ge=10, le=7200)] | None = None  # then leave a message
+    announce_every: Annotated[int, Field(ge=0, le=600)] = 30  # position and wait; 0: never
+    announce_holdtime: bool = True
+    callback: bool = True  # press 1 while waiting: be called back, keeping your place
+    message_when_empty: bool = True  # nobody logged in: leave a message instead of waiting
+
+    @model_validator(mode="after")
+    def _frequency(self) -> QueueSettings:
+        if 0 < self.announce_every < 15:
+            raise ValueError(f"announce_every {self.announce_every} is too often: 0 (never) or 15 s or more")
+        return self
+
+
 class QueueEntry(_Strict):
+    """A queue of a county; settings not given come from the file's queue_defaults."""
+
     name: QueueName
-    skill: Annotated[str | None, Field(min_length=1, max_length=32)] = None
+    skill: Annotated[str | None, Field(pattern=CODE_PATTERN, max_length=32)] = None
+    strategy: Strategy | None = None
+    ring_timeout: Annotated[int, Field(ge=5, le=120)] | None = None
+    wrapup: Annotated[int, Field(ge=0, le=600)] | None = None
+    max_wait: Annotated[int, Field(ge=10, le=7200)] | None = None
+    announce_every: Annotated[int, Field(ge=0, le=600)] | None = None
+    announce_holdtime: bool | None = None
+    callback: bool | None = None
+    message_when_empty: bool | None = None
+
+    def settings(self, defaults: QueueSettings) -> QueueSettings:
+        """This queue's settings: its own where given, else the defaults (validated together)."""
+        own = {k: getattr(self, k) for k in self.model_fields_set if k in QueueSettings.model_fields}
+        return QueueSettings.model_validate({**defaults.model_dump(), **own})
 
 
 class CountyEntry(_Strict):
@@ -126,6 +165,7 @@ class CountyEntry(_Strict):
 class RoutingFile(_Strict):
     city: CityEntry
     center: Code
+    queue_defaults: QueueSettings = QueueSettings()
     counties: Annotated[list[CountyEntry], Field(min_length=1)]
 
 
@@ -196,6 +236,12 @@ def _check_file(routing: RoutingFile) -> None:
     for label, county in labelled:
         if county.overflow is not None and county.overflow.queue not in queues:
             raise RoutingFileError(f"{label}: overflow: queue {county.overflow.queue!r} is not in the file")
+        for j, queue in enumerate(county.queue_entries):
+            try:
+                queue.settings(routing.queue_defaults)
+            except ValidationError as exc:
+                message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+                raise RoutingFileError(f"{label}: queues[{j}] ({queue.name}): {message}") from None
 
 
 def parse_routing(text: str, source: str) -> RoutingFile:

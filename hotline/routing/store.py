@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from hotline.db.models import County, CountyDid, CountyPrefix, Queue
 from hotline.routing.hours import DAYS, Days, Hours, parse_time
-from hotline.routing.schema import CountyEntry, RoutingFile
+from hotline.routing.schema import CountyEntry, QueueSettings, RoutingFile
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +130,29 @@ def _load_queues(session: Session, routing: RoutingFile, rows: dict[str, County]
                 created += 1
             row.county_id = rows[entry.code].id
             row.skill = queue.skill
+            _apply_settings(row, queue.settings(routing.queue_defaults))
     return created
+
+
+def _apply_settings(row: Queue, settings: QueueSettings) -> None:
+    row.strategy = settings.strategy
+    row.ring_timeout = settings.ring_timeout
+    row.wrapup_time = settings.wrapup
+    row.max_wait = settings.max_wait
+    row.announce_frequency = settings.announce_every
+    row.announce_holdtime = settings.announce_holdtime
+    row.callback = settings.callback
+    row.message_when_empty = settings.message_when_empty
+
+
+def queue_settings_dict(row: Queue) -> dict[str, Any]:
+    """A queue row's settings, named as in the routing file."""
+    return {
+        "strategy": row.strategy, "ring_timeout": row.ring_timeout, "wrapup": row.wrapup_time,
+        "max_wait": row.max_wait, "announce_every": row.announce_frequency,
+        "announce_holdtime": row.announce_holdtime, "callback": row.callback,
+        "message_when_empty": row.message_when_empty,
+    }  # fmt: skip
 
 
 def load_routing(session: Session, routing: RoutingFile) -> dict[str, int]:
@@ -253,4 +275,9 @@ def county_dict(county: CountyInfo) -> dict[str, Any]:
 def show_routing(session: Session) -> dict[str, Any]:
     """Everything routing knows, for `hotline routing show`."""
     table = routing_table(session)
-    return {"center": table.center, "counties": [county_dict(c) for c in table.counties.values()]}
+    settings = {q.name: queue_settings_dict(q) for q in session.scalars(select(Queue))}
+    counties = [county_dict(c) for c in table.counties.values()]
+    for county in counties:
+        for queue in county["queues"]:
+            queue["settings"] = settings.get(queue["name"])
+    return {"center": table.center, "counties": counties}

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from hotline.acd.agents import agent_queues
+from hotline.acd.agents import queue_penalties
 from hotline.db.models import Agent
 from hotline.secrets import SecretStore
 from hotline.settings import Settings
@@ -42,7 +42,7 @@ def list_agents(session: Session, settings: Settings, with_secrets: bool = True)
             "logged_in": agent.logged_in,
             "state": agent.state,
             "pause_reason": agent.pause_reason,
-            "queues": agent_queues(session, agent, settings),
+            "queues": queue_penalties(session, agent, settings),
             "sip": {
                 "username": agent.endpoint,
                 "server": f"{settings.bind_host}:{settings.sip_port}",

@@ -222,6 +222,7 @@ def call_to_dict(call: Call) -> dict[str, Any]:
         "agent": call.agent.name if call.agent else None,
         "disposition": call.disposition,
         "hangup_cause": call.hangup_cause,
+        "callback": _callback(call),
         "recordings": [
             {
                 "path": r.path,
@@ -236,11 +237,28 @@ def call_to_dict(call: Call) -> dict[str, Any]:
     }
 
 
+def _callback(call: Call) -> dict[str, Any] | None:
+    cb = call.callback
+    if cb is None:
+        return None
+    return {
+        "status": cb.status,
+        "attempts": cb.attempts,
+        "position": cb.position,
+        "last_result": cb.last_result,
+    }
+
+
 def list_calls(session: Session, limit: int = 50) -> list[dict[str, Any]]:
     """Calls newest first, as plain dicts."""
     stmt = (
         select(Call)
-        .options(selectinload(Call.recordings), selectinload(Call.agent), selectinload(Call.county))
+        .options(
+            selectinload(Call.recordings),
+            selectinload(Call.agent),
+            selectinload(Call.county),
+            selectinload(Call.callback),
+        )
         .order_by(Call.entered_at.desc(), Call.id.desc())
         .limit(limit)
     )

@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 
 from hotline.db.groupcommit import GroupCommit
 from hotline.db.session import Database
-from hotline.services import calls
+from hotline.services import calls, messages
 from hotline.services.recordings import RecordingFacts, measure, wait_closed
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,9 @@ class CallStore:
         call = await self.writer.run(lambda session: calls.mark_ended(session, uid, cause))
         return call.answered_at is not None
 
-    async def finish_recording(self, uid: str, path: Path, timeout: float = 15.0) -> RecordingFacts:
+    async def finish_recording(
+        self, uid: str, path: Path, timeout: float = 15.0, leg: str = "inbound"
+    ) -> RecordingFacts:
         """Wait for MixMonitor to close the file, measure it and attach it to the call."""
 
         def measured() -> RecordingFacts:
@@ -62,10 +64,29 @@ class CallStore:
                 duration_s=facts.duration_s,
                 size_bytes=facts.size_bytes,
                 sha256=facts.sha256,
+                leg=leg,
             )
         )
         logger.info("call %s: recording %s is %s (%.2f s)", uid, path, facts.status, facts.duration_s or 0)
         return facts
+
+
+async def keep_queue_message(store: CallStore, uid: str, path: Path, queue: str | None,
+                             timeout: float = 10.0) -> int | None:  # fmt: skip
+    """A message the caller left when no agent could answer: measured, then a pending item for the
+    queue's county; the call's disposition becomes `message`. None when the file holds nothing."""
+
+    def measured() -> RecordingFacts:
+        wait_closed(path, timeout)
+        return measure(path)
+
+    facts = await asyncio.to_thread(measured)
+    if facts.status != "ok":
+        logger.warning("call %s: queue message %s is %s; not kept", uid, path, facts.status)
+        return None
+    return await store.writer.run(
+        lambda session: messages.save_queue_message(session, uid, queue, str(path), facts.duration_s)
+    )
 
 
 def host_recording_path(inner: str, recordings_inner: str, recordings_dir: Path, fmt: str) -> Path | None:

@@ -153,6 +153,7 @@ class AgentPhone:
         expires: int = 120,
         ring_ms: int = 300,
         keep: bool = False,
+        talk_ms: int = 0,
     ) -> None:
         self.settings = settings
         self.endpoint = check_sip_user(endpoint, "endpoint")
@@ -160,6 +161,7 @@ class AgentPhone:
         self.address = address
         self.expires = expires
         self.ring_ms = ring_ms
+        self.talk_ms = talk_ms  # > 0: the phone hangs up after talking this long
         self.keep = keep
         self._port = port
         self._uas: SippProcess | None = None
@@ -209,7 +211,7 @@ class AgentPhone:
         uas_ports = reserve_ports(
             self.settings, self.address, self._port or bases.agent, exact=self._port is not None
         )
-        xml = library.render("agent-answer", {"ring_ms": self.ring_ms})
+        xml = library.render("agent-answer", {"ring_ms": self.ring_ms, "talk_ms": self.talk_ms})
         command = SippCommand(
             name=f"{self.endpoint}-answer",
             xml=xml,

@@ -1,4 +1,4 @@
-"""queue accounting, queue settings, agent skills, recording legs
+"""queue accounting, callbacks, queue settings, agent skills, recording legs
 
 Revision ID: 0004
 Revises: 0003
@@ -38,6 +38,30 @@ def upgrade() -> None:
     with op.batch_alter_table("queue_events", schema=None) as batch_op:
         for column in ("at", "call_id", "channel_id", "event"):
             batch_op.create_index(batch_op.f(f"ix_queue_events_{column}"), [column], unique=False)
+    op.create_table(
+        "callbacks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("call_id", sa.Integer(), nullable=False),
+        sa.Column("queue", sa.String(length=48), nullable=False),
+        sa.Column("number", sa.String(length=32), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_result", sa.String(length=16), nullable=True),
+        sa.Column("channel_id", sa.String(length=64), nullable=True),
+        sa.Column("recording", sa.Text(), nullable=True),
+        sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["call_id"], ["calls.id"], name=op.f("fk_callbacks_call_id_calls"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_callbacks")),
+        sa.UniqueConstraint("call_id", name=op.f("uq_callbacks_call_id")),
+    )
+    with op.batch_alter_table("callbacks", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_callbacks_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_callbacks_channel_id"), ["channel_id"], unique=False)
     op.create_table(
         "ingest_cursors",
         sa.Column("name", sa.String(length=48), nullable=False),
@@ -91,6 +115,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_agent_skills_agent_id"))
     op.drop_table("agent_skills")
     op.drop_table("ingest_cursors")
+    with op.batch_alter_table("callbacks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_callbacks_channel_id"))
+        batch_op.drop_index(batch_op.f("ix_callbacks_status"))
+    op.drop_table("callbacks")
     with op.batch_alter_table("queue_events", schema=None) as batch_op:
         for column in ("event", "channel_id", "call_id", "at"):
             batch_op.drop_index(batch_op.f(f"ix_queue_events_{column}"))

@@ -18,6 +18,7 @@ class FakeAmi:
         self.members = dict(members)
         self.queues = queues
         self.actions: list[tuple[str, str, str]] = []
+        self.penalties: dict[tuple[str, str], int] = {}
 
     async def action(self, action: dict[str, Any], *, multi: bool = False) -> Any:
         kind = action["Action"]
@@ -31,7 +32,8 @@ class FakeAmi:
                         reply.append({"Event": "QueueMember", "Queue": q, "Name": name, "Location": iface,
                                       "StateInterface": iface, "Paused": "1" if paused else "0",
                                       "PausedReason": reason, "InCall": "0", "CallsTaken": "2",
-                                      "Status": "1", "Wrapuptime": "0"})  # fmt: skip
+                                      "Status": "1", "Wrapuptime": "0",
+                                      "Penalty": str(self.penalties.get((queue, iface), 0))})  # fmt: skip
                 reply.append({"Event": "QueueEntry", "Queue": q, "Position": "1", "Channel": "PJSIP/x",
                               "CallerIDNum": "075583001", "Wait": "12"})  # fmt: skip
             reply.append({"Event": "QueueStatusComplete"})
@@ -42,9 +44,12 @@ class FakeAmi:
             if key in self.members:
                 raise AmiError("AMI QueueAdd: Unable to add interface: Already there")
             self.members[key] = (action["MemberName"], action["Paused"] == "true", action["Reason"])
+            self.penalties[key] = int(action["Penalty"])
         elif kind == "QueueRemove":
             if self.members.pop(key, None) is None:
                 raise AmiError("AMI QueueRemove: Unable to remove interface: Not there")
+        elif kind == "QueuePenalty":
+            self.penalties[key] = int(action["Penalty"])
         elif kind == "QueuePause":
             name = self.members[key][0]
             self.members[key] = (name, action["Paused"] == "true", action["Reason"])
@@ -101,3 +106,13 @@ def test_queue_status_reads_members_and_waiting_callers() -> None:
         "8001", "PJSIP/agent8001", True, "meal", 2)  # fmt: skip
     [waiting] = city.waiting
     assert (waiting.position, waiting.caller, waiting.wait_s) == (1, "075583001", 12)
+
+
+def test_members_get_the_penalty_of_their_skill_level_and_reconcile_fixes_a_wrong_one() -> None:
+    ami = FakeAmi({("futian_repair", "PJSIP/agent8002"): ("8002", False, "")}, ["city", "futian_repair"])
+    skilled = AgentView("8002", "PJSIP/agent8002", ("city", "futian_repair"), "ready", None, (0, 3))
+    assert skilled.penalty("futian_repair") == 3 and skilled.penalty("city") == 0
+    fixes = asyncio.run(reconcile(ami, [skilled]))  # type: ignore[arg-type]
+    assert ami.penalties == {("futian_repair", "PJSIP/agent8002"): 3, ("city", "PJSIP/agent8002"): 0}
+    assert "8002: penalty 3 in futian_repair" in fixes
+    assert asyncio.run(reconcile(ami, [skilled])) == []  # type: ignore[arg-type]

@@ -21,7 +21,7 @@ AGENT_CONTEXTS: dict[str, dict[str, Any]] = {
         "expires": 120,
         "cseq": 1,
     },
-    "agent-answer": {"ring_ms": 300},
+    "agent-answer": {"ring_ms": 300, "talk_ms": 0},
 }
 
 
@@ -147,7 +147,7 @@ def test_agent_register_answers_the_challenge(tmp_path: Path) -> None:
 
 
 def test_agent_answer_rings_answers_and_handles_cancel(tmp_path: Path) -> None:
-    root = render("agent-answer", {"ring_ms": 300})
+    root = render("agent-answer", {"ring_ms": 300, "talk_ms": 0})
     texts = sends(root)
 
     assert next(root.iter("recv")).get("request") == "INVITE"
@@ -155,8 +155,14 @@ def test_agent_answer_rings_answers_and_handles_cancel(tmp_path: Path) -> None:
     assert "RTP/AVP 8 0 101" in texts[1]
     assert any(el.get("request") == "CANCEL" and el.get("timeout") == "300" for el in root.iter("recv"))
     assert any(t.startswith("SIP/2.0 487") for t in texts)
-    no_ring = render("agent-answer", {"ring_ms": 0})
+    no_ring = render("agent-answer", {"ring_ms": 0, "talk_ms": 0})
     assert not any(el.get("request") == "CANCEL" for el in no_ring.iter("recv"))
+    [notify] = [el for el in root.iter("recv") if el.get("request") == "NOTIFY"]
+    assert notify.get("timeout") is None  # waits for the other side to hang up
+    talker = render("agent-answer", {"ring_ms": 300, "talk_ms": 8000})
+    [notify] = [el for el in talker.iter("recv") if el.get("request") == "NOTIFY"]
+    assert (notify.get("timeout"), notify.get("ontimeout")) == ("8000", "hangup")
+    assert any(el.tag == "label" and el.get("id") == "hangup" for el in talker)
 
 
 def test_a_template_file_outside_the_library_can_use_its_macros(tmp_path: Path) -> None:
