@@ -10,12 +10,15 @@ up: setup
 	$(HOTLINE) up
 
 # Everything on SQLite (the embedded default); on PostgreSQL (production) the unit and wire tests
-# and the integration cases whose database work differs: a recorded call, live and fail-open routing.
+# that use a database and the integration cases whose database work differs: a recorded call, live
+# and fail-open routing. Two pytest-xdist workers, a file each at a time; each worker runs its own
+# private center (its own ports, state directory and databases: tests/dbutil.worker).
 PG_INTEGRATION := tests/integration/walking_skeleton tests/integration/routing tests/integration/failopen
+PYTEST := $(VENV)/bin/pytest -n 2 --dist loadfile
 
 test: system venv
-	$(VENV)/bin/pytest
-	HOTLINE_TEST_DB=postgresql $(VENV)/bin/pytest tests/unit tests/wire $(PG_INTEGRATION)
+	$(PYTEST)
+	HOTLINE_TEST_DB=postgresql $(PYTEST) tests/unit tests/wire $(PG_INTEGRATION)
 
 setup: system venv
 	$(HOTLINE) db upgrade

@@ -71,7 +71,7 @@ class CallHooks:
             logger.warning("channel %s: agent %s answered a call with no call row", req.channel, endpoint)
             return
         try:
-            await self.store.connected(uid, endpoint)
+            await self.store.connected(uid, endpoint, req.channel)
         except CallNotFound:
             logger.error("call %s: connected but unknown", uid)
             return

@@ -32,11 +32,10 @@ from dialplan.render import PACKAGED, site_templates
 from hotline.asterisk.process import daemon_pids
 from hotline.db.models import Call
 from hotline.settings import Settings
-from hotline.sipp.ports import DEFAULT_AGENT_PORT, DEFAULT_CALLER_PORT, DEFAULT_MEDIA_PORT
 from hotline.sipp.process import SippEvent, SippResult
 from hotline.sipp.runner import start_call
 from hotline.supervisor import until
-from hotline.testcenter import REPO, PrivateCenter, center_env, private_center
+from hotline.testcenter import REPO, PortSettings, PrivateCenter, center_env, private_center
 
 logger = logging.getLogger(__name__)
 
@@ -84,12 +83,8 @@ def comma_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-class BenchSettings(Settings):
-    """Settings plus the SIPp port bases that hotline.sipp.ports reads when a settings object has them."""
-
-    sipp_agent_port: int = DEFAULT_AGENT_PORT
-    sipp_caller_port: int = DEFAULT_CALLER_PORT
-    sipp_media_port: int = DEFAULT_MEDIA_PORT
+class BenchSettings(PortSettings):
+    """A benchmark center's settings (its SIPp port bases set apart by bench_env)."""
 
 
 def bench_env(home: Path = BENCH_HOME) -> dict[str, str]:

@@ -14,6 +14,7 @@ MODULES: dict[str, list[str]] = {
     "dialplan and applications": [
         "pbx_config.so",
         "app_dial.so",
+        "app_directed_pickup.so",
         "app_echo.so",
         "app_exec.so",
         "app_mixmonitor.so",

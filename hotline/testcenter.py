@@ -28,6 +28,7 @@ from hotline.db import migrate
 from hotline.db.session import Database
 from hotline.services.seed import seed_demo
 from hotline.settings import Settings
+from hotline.sipp.ports import DEFAULT_AGENT_PORT, DEFAULT_CALLER_PORT, DEFAULT_MEDIA_PORT
 from hotline.supervisor import Service, center_services
 from ivr_prompts.build import build_prompts
 
@@ -56,6 +57,15 @@ def center_env(home: Path, base: int, *, rtp: tuple[int, int] | None = None) -> 
         "HOTLINE_RTP_END": str(rtp_end),
         "HOTLINE_LOG_LEVEL": "INFO",
     }
+
+
+class PortSettings(Settings):
+    """Settings plus the SIPp port bases hotline.sipp.ports reads when a settings object has them: a
+    private center sets them apart, so its SIPp callers and phones never race another center's."""
+
+    sipp_agent_port: int = DEFAULT_AGENT_PORT
+    sipp_caller_port: int = DEFAULT_CALLER_PORT
+    sipp_media_port: int = DEFAULT_MEDIA_PORT
 
 
 def settings_from_env(env: dict[str, str], cls: type[Settings] = Settings) -> Settings:

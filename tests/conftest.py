@@ -9,7 +9,7 @@ import pytest
 
 from hotline.db import migrate
 from hotline.db.session import Database
-from tests.dbutil import db_kind, drop_database, fresh_database
+from tests.dbutil import db_kind, drop_database, fresh_database, worker_name
 
 # Fixtures that give a test a database of the kind under test; the PostgreSQL run is about those.
 DATABASE_FIXTURES = frozenset({"database", "db_url", "center"})
@@ -37,7 +37,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[Database]:
     """A migrated, empty database of the kind under test (SQLite or PostgreSQL)."""
-    name = "hotline_unit"
+    name = worker_name("hotline_unit")
     url = fresh_database(name, tmp_path)
     migrate.upgrade(url)
     db = Database(url)

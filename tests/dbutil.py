@@ -11,6 +11,18 @@ from psycopg import sql
 PG_ADMIN_URL = os.environ.get("HOTLINE_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
+def worker() -> int:
+    """This pytest-xdist worker's number (0 without xdist): each worker has its own databases, center
+    and ports."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(name[2:]) if name.startswith("gw") and name[2:].isdigit() else 0
+
+
+def worker_name(name: str) -> str:
+    """A database name of this worker's own."""
+    return f"{name}_{worker()}"
+
+
 def db_kind() -> str:
     kind = os.environ.get("HOTLINE_TEST_DB", "sqlite")
     if kind not in ("sqlite", "postgresql"):

@@ -14,7 +14,7 @@ from ari_app.context import AppContext
 from ari_app.errors import AriNotFound
 from hotline import vocabulary as v
 from hotline.ivr.ports import RecordedMessage
-from hotline.services.recordings import measure, wait_closed
+from hotline.services.recordings import make_dirs_as, measure, wait_closed
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ class AriCallIO:
             return None
         day = datetime.now(UTC).strftime("%Y/%m/%d")
         target = self.ctx.settings.recordings_dir / "messages" / day / f"{rec_name}.wav"
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs_as(target.parent, self.ctx.settings.recordings_dir)
         shutil.move(source, target)
         facts = measure(Path(target))
         if facts.status != "ok":

@@ -126,7 +126,8 @@ def _account(session: Session, call: Call, line: QueueLogLine, agent: str | None
     if line.event == CONNECT and agent:
         if agent not in agents:
             agents[agent] = session.scalar(select(Agent.id).where(Agent.name == agent))
-        call.agent_id = agents[agent] or call.agent_id
+        # the answering hook has usually named the agent already (and knows a pickup's real agent)
+        call.agent_id = call.agent_id or agents[agent]
     if line.event in TERMINAL or line.event == CONNECT:
         call.queue_outcome = line.event
 

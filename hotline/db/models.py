@@ -224,6 +224,7 @@ class Call(Base):
     agent: Mapped[Agent | None] = relationship()
     recordings: Mapped[list[Recording]] = relationship(back_populates="call", order_by="Recording.id")
     callback: Mapped[Callback | None] = relationship(viewonly=True)
+    legs: Mapped[list[CallLeg]] = relationship(order_by="CallLeg.id", viewonly=True)
 
 
 class Recording(Base):
@@ -261,6 +262,22 @@ class QueueEvent(Base):
     event: Mapped[str] = mapped_column(String(24), index=True)
     data: Mapped[list[str]] = mapped_column(JSON)
     source: Mapped[str] = mapped_column(String(8), default="asterisk")  # asterisk | hotline
+
+
+class CallLeg(Base):
+    """An agent's part in a call (answered from a queue, a transfer or a pickup): every leg of an
+    interaction carries the call's id, so one call row holds them all."""
+
+    __tablename__ = "call_legs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    endpoint: Mapped[str] = mapped_column(String(48))
+    channel: Mapped[str | None] = mapped_column(String(96))  # Asterisk's channel name, for transfers
+    connected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    agent: Mapped[Agent | None] = relationship()
 
 
 class Callback(Base):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from hotline import vocabulary as v
 from hotline.db.base import utcnow
-from hotline.db.models import Agent, Call, County, Recording
+from hotline.db.models import Agent, Call, CallLeg, County, Recording
 from hotline.services.numbers import clean_number
 
 
@@ -144,15 +144,28 @@ def uid_for_channel(session: Session, channel_id: str) -> str | None:
     return session.scalar(stmt)
 
 
-def mark_connected(session: Session, uid: str, endpoint: str, at: datetime | None = None) -> Call:
-    """An agent answered: set the answer time (first answer wins) and the agent."""
+def mark_connected(
+    session: Session, uid: str, endpoint: str, at: datetime | None = None, channel: str | None = None
+) -> Call:
+    """An agent answered (from a queue, a transfer or a pickup): a leg of the call; the first answer
+    sets the answer time, the latest agent is the call's agent."""
     call = get_call(session, uid)
     agent = session.scalar(select(Agent).where(Agent.endpoint == endpoint))
+    now = at or utcnow()
     if call.answered_at is None:
-        call.answered_at = at or utcnow()
+        call.answered_at = now
     call.agent_id = agent.id if agent else call.agent_id
     call.disposition = v.DISP_ANSWERED
+    session.add(CallLeg(call_id=call.id, agent_id=agent.id if agent else None, endpoint=endpoint[:48],
+                        channel=(channel or "")[:96] or None, connected_at=now))  # fmt: skip
     return call
+
+
+def agent_channel(session: Session, uid: str) -> str | None:
+    """The channel of the call's latest agent leg (the one a transfer starts from)."""
+    call = get_call(session, uid)
+    stmt = select(CallLeg.channel).where(CallLeg.call_id == call.id).order_by(CallLeg.id.desc()).limit(1)
+    return session.scalar(stmt)
 
 
 def mark_ended(session: Session, uid: str, cause: str | None, at: datetime | None = None) -> Call:
@@ -223,6 +236,14 @@ def call_to_dict(call: Call) -> dict[str, Any]:
         "disposition": call.disposition,
         "hangup_cause": call.hangup_cause,
         "callback": _callback(call),
+        "legs": [
+            {
+                "agent": leg.agent.name if leg.agent else None,
+                "endpoint": leg.endpoint,
+                "connected_at": _iso(leg.connected_at),
+            }
+            for leg in call.legs
+        ],
         "recordings": [
             {
                 "path": r.path,
@@ -258,6 +279,7 @@ def list_calls(session: Session, limit: int = 50) -> list[dict[str, Any]]:
             selectinload(Call.agent),
             selectinload(Call.county),
             selectinload(Call.callback),
+            selectinload(Call.legs).selectinload(CallLeg.agent),
         )
         .order_by(Call.entered_at.desc(), Call.id.desc())
         .limit(limit)

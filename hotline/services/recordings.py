@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import struct
@@ -25,6 +26,21 @@ def relative_path(call_uid: str, started: datetime, fmt: str = "wav") -> str:
     if not is_safe_token(call_uid):
         raise ValueError(f"unsafe call id {call_uid!r}")
     return f"{started:%Y/%m/%d}/{call_uid}.{fmt}"
+
+
+def make_dirs_as(path: Path, owner_of: Path) -> None:
+    """mkdir -p `path`, each new directory owned like `owner_of` (the recordings directory, Asterisk's
+    user): Asterisk records into the same tree, and a directory only root may write would stop it."""
+    owner = owner_of.stat()
+    missing: list[Path] = []
+    cursor = path
+    while not cursor.exists():
+        missing.append(cursor)
+        cursor = cursor.parent
+    for directory in reversed(missing):
+        directory.mkdir(exist_ok=True)
+        with contextlib.suppress(PermissionError):
+            os.chown(directory, owner.st_uid, owner.st_gid)
 
 
 def wav_is_closed(path: Path) -> bool:

@@ -1,4 +1,4 @@
-"""queue accounting, callbacks, queue settings, agent skills, recording legs
+"""queue accounting, call legs, callbacks, queue settings, agent skills, recording legs
 
 Revision ID: 0004
 Revises: 0003
@@ -38,6 +38,22 @@ def upgrade() -> None:
     with op.batch_alter_table("queue_events", schema=None) as batch_op:
         for column in ("at", "call_id", "channel_id", "event"):
             batch_op.create_index(batch_op.f(f"ix_queue_events_{column}"), [column], unique=False)
+    op.create_table(
+        "call_legs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("call_id", sa.Integer(), nullable=False),
+        sa.Column("agent_id", sa.Integer(), nullable=True),
+        sa.Column("endpoint", sa.String(length=48), nullable=False),
+        sa.Column("channel", sa.String(length=96), nullable=True),
+        sa.Column("connected_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["agent_id"], ["agents.id"], name=op.f("fk_call_legs_agent_id_agents")),
+        sa.ForeignKeyConstraint(
+            ["call_id"], ["calls.id"], name=op.f("fk_call_legs_call_id_calls"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_call_legs")),
+    )
+    with op.batch_alter_table("call_legs", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_call_legs_call_id"), ["call_id"], unique=False)
     op.create_table(
         "callbacks",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -119,6 +135,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_callbacks_channel_id"))
         batch_op.drop_index(batch_op.f("ix_callbacks_status"))
     op.drop_table("callbacks")
+    with op.batch_alter_table("call_legs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_call_legs_call_id"))
+    op.drop_table("call_legs")
     with op.batch_alter_table("queue_events", schema=None) as batch_op:
         for column in ("event", "channel_id", "call_id", "at"):
             batch_op.drop_index(batch_op.f(f"ix_queue_events_{column}"))

@@ -59,11 +59,12 @@ class Center(PrivateCenter):
         return data
 
     @contextmanager
-    def agent(self, name: str = "8001") -> Iterator[AgentPhone]:
-        """Agent NAME logged in to its queues with a SIPp phone answering (RTP echo)."""
+    def agent(self, name: str = "8001", **phone_options: Any) -> Iterator[AgentPhone]:
+        """Agent NAME logged in to its queues with a SIPp phone answering (RTP echo); phone_options
+        go to AgentPhone (ring_ms, talk_ms)."""
         done = self.hotline("agent", "login", name)
         assert done.returncode == 0, done.stderr
-        phone = AgentPhone(self.settings, f"agent{name}")
+        phone = AgentPhone(self.settings, f"agent{name}", **phone_options)
         phone.start()
         try:
             yield phone

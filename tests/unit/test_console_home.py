@@ -22,10 +22,10 @@ from hotline.db.models import Agent, Call, Recording
 from hotline.db.session import Database
 from hotline.settings import Settings, get_settings
 from hotline.supervisor import until
-from tests.dbutil import drop_database, fresh_database
+from tests.dbutil import drop_database, fresh_database, worker_name
 from webconsole import create_app
 
-DB_NAME = "hotline_console"
+DB_NAME = worker_name("hotline_console")
 T0 = datetime(2026, 11, 22, 2, 30, tzinfo=UTC)  # 10:30 in Shanghai
 
 

@@ -24,9 +24,10 @@ import pytest
 from hotline.asterisk import AsteriskNotRunning, AsteriskRuntime, ProvisionError, mounts, process
 from hotline.asterisk.runtime import TARBALL_NAME
 from hotline.settings import Settings
+from tests.integration.conftest import SECOND_BASE
 
 REPO = Path(__file__).resolve().parents[3]
-SIP_PORT, HTTP_PORT, AMI_PORT = 26060, 26088, 26038
+SIP_PORT, HTTP_PORT, AMI_PORT = SECOND_BASE + 60, SECOND_BASE + 88, SECOND_BASE + 38
 
 pytestmark = [
     pytest.mark.integration,

@@ -18,16 +18,18 @@ from hotline.asterisk.process import daemon_pids
 from hotline.asterisk.runtime import AsteriskRuntime
 from hotline.settings import get_settings
 from hotline.testcenter import remove_state_dir
+from tests.dbutil import worker
 from tests.integration.center import REPO, center_env
+from tests.integration.conftest import SECOND_BASE
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def up_env() -> Iterator[dict[str, str]]:
-    home = REPO / "var" / "test" / "up"
+    home = REPO / "var" / "test" / f"up-{worker()}"
     # ports below the ephemeral range (32768+), so no client socket can be holding one of them
-    env = {**os.environ, **center_env(home, 26000)}
+    env = {**os.environ, **center_env(home, SECOND_BASE)}
     env.pop("HOTLINE_DATABASE_URL", None)  # `hotline up` on its embedded default, SQLite
     settings = get_settings(home=home)
     AsteriskRuntime.from_settings(settings).stop()
