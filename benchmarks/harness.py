@@ -57,6 +57,12 @@ def progress(message: str) -> None:
     print(f"==> {message}", file=sys.stderr, flush=True)
 
 
+def ready_to_run() -> bool:
+    """A benchmark's start: warnings to stderr; False (said) unless root, as Asterisk runs in a chroot."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    return is_root()
+
+
 def is_root() -> bool:
     """True as root; otherwise says on stderr why a benchmark needs it."""
     if os.geteuid() == 0:

@@ -35,6 +35,7 @@ from benchmarks.harness import (
     fmt,
     markdown_table,
     progress,
+    ready_to_run,
     run_step,
 )
 from dialplan.render import PACKAGED, site_templates
@@ -238,9 +239,7 @@ def report(results: Sequence[StepResult], args: argparse.Namespace, started: dat
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    if os.geteuid() != 0:
-        progress("needs root: Asterisk runs in a chroot with /proc and /dev mounted")
+    if not ready_to_run():
         return 2
     started = datetime.now()
     with bench_center(prepare=write_site_templates) as center:

@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 from hotline.db.groupcommit import GroupCommit
 from hotline.db.session import Database
 from hotline.services import calls, messages
-from hotline.services.recordings import RecordingFacts, measure, wait_closed
+from hotline.services.recordings import RecordingFacts, measure, wav_is_closed
 
 logger = logging.getLogger(__name__)
 
@@ -48,13 +48,9 @@ class CallStore:
     async def finish_recording(
         self, uid: str, path: Path, timeout: float = 15.0, leg: str = "inbound"
     ) -> RecordingFacts:
-        """Wait for MixMonitor to close the file, measure it and attach it to the call."""
-
-        def measured() -> RecordingFacts:
-            wait_closed(path, timeout)
-            return measure(path)
-
-        facts = await asyncio.to_thread(measured)
+        """Wait for MixMonitor to close the file, measure it and attach it to the call (a file that
+        never comes is stored as missing)."""
+        facts = await closed_and_measured(path, timeout)
         await self.writer.run(
             lambda session: calls.add_recording(
                 session,
@@ -71,16 +67,36 @@ class CallStore:
         return facts
 
 
+async def closed_and_measured(path: Path, timeout: float, poll: float = 0.2) -> RecordingFacts:
+    """Wait until Asterisk has closed the file (its size stable), then measure it. The waiting is on the
+    event loop, each look at the file a short trip to a worker thread: a hundred recordings that never
+    come must not hold the worker threads every other request of the process needs."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    last = -1
+    while loop.time() < deadline:
+        size = await asyncio.to_thread(_closed_size, path)
+        if size is not None and size == last:
+            break
+        last = size if size is not None else -1
+        await asyncio.sleep(poll)
+    return await asyncio.to_thread(measure, path)
+
+
+def _closed_size(path: Path) -> int | None:
+    """The size of a finished WAV file; None while it is missing or still being written."""
+    try:
+        return path.stat().st_size if wav_is_closed(path) else None
+    except FileNotFoundError:
+        return None
+
+
 async def keep_queue_message(store: CallStore, uid: str, path: Path, queue: str | None,
                              timeout: float = 10.0) -> int | None:  # fmt: skip
     """A message the caller left when no agent could answer: measured, then a pending item for the
     queue's county; the call's disposition becomes `message`. None when the file holds nothing."""
 
-    def measured() -> RecordingFacts:
-        wait_closed(path, timeout)
-        return measure(path)
-
-    facts = await asyncio.to_thread(measured)
+    facts = await closed_and_measured(path, timeout)
     if facts.status != "ok":
         logger.warning("call %s: queue message %s is %s; not kept", uid, path, facts.status)
         return None

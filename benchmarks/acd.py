@@ -1,0 +1,314 @@
+"""Benchmark: callers through the IVR, the queue and an answering agent, recorded, at rising concurrency.
+
+    python -m benchmarks.acd [--concurrency 100,200,300,400] [--rate 5] [--agents 450] [--flows ...]
+
+Every call: the caller is answered, hears the welcome prompt, presses 0, hears the hand-over notice,
+waits in the city queue, a benchmark agent answers (300 ms of ringing, RTP echo) and the caller
+talks (g711a audio) until it hangs up. A step places N calls at --rate per second and holds each long
+enough that all N are up together, so N is the concurrency the step asks of the machine.
+
+Flows, step by step in the same center:
+  ari-rec    the hotline number: ari_app's IVR, hotline-acd, Queue(city), app_queue's MixMonitor, the
+             FastAGI hooks and the call row, the queue_log follower
+  dialplan   the same prompts, key and Queue(city) with MixMonitor in pure dialplan (no ARI, AGI or
+             database): what the machine can hold at all
+  ari-norec  ari-rec with recording off: a second center, its queues.conf without monitor-format
+
+Agents: --agents endpoints bench0001.. with a static contact at one SIPp UAS, static members of the
+city queue (ringinuse=no: one call each). Needs root; state in var/bench, ports 45xxx.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import logging
+import math
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from benchmarks.harness import (
+    CpuMeter,
+    LoadStep,
+    StepResult,
+    active_channels,
+    bench_center,
+    center_pids,
+    fmt,
+    markdown_table,
+    percentile,
+    progress,
+    ready_to_run,
+    run_step,
+)
+from benchmarks.inbound import machine_line
+from dialplan.render import PACKAGED, site_templates
+from hotline.db.models import Call, QueueEvent, Recording
+from hotline.settings import Settings
+from hotline.sipp import library
+from hotline.sipp.process import SippCommand, SippProcess
+from hotline.sipp.runner import DEFAULT_AUDIO, reserve_ports, run_dir
+from hotline.testcenter import PrivateCenter
+
+logger = logging.getLogger(__name__)
+
+BASELINE_NUMBER = "10109397"
+AGENT_PORT = 45300  # the benchmark agents' UAS
+IVR_S = 9.0  # answer -> agent offered: welcome prompt to the key, the notice, the queue
+FLOWS = ("dialplan", "ari-rec", "ari-norec")
+HEADERS = [
+    "flow", "asked", "rate/s", "calls", "SIPp ok", "agent answered", "recorded", "failed", "peak channels",
+    "queue wait p50 s", "p95 s", "Asterisk %", "ari_app %", "agi %", "machine %", "Asterisk ms/call", "left",
+]  # fmt: skip
+
+
+def agents_block(count: int) -> str:
+    """pjsip.conf addition: benchmark agents with a static contact at the benchmark UAS."""
+    lines = ["", "; ---- benchmark only (benchmarks/acd.py): agents answered by one SIPp UAS"]
+    for i in range(1, count + 1):
+        name = f"bench{i:04d}"
+        lines += [
+            f"[{name}]", "type = endpoint", "transport = transport-udp", "context = {{ v.CTX_FROM_AGENTS }}",
+            "disallow = all", "allow = alaw,ulaw", "direct_media = no", "rtp_symmetric = yes",
+            f"aors = {name}", f"[{name}]", "type = aor", f"contact = sip:{name}@127.0.0.1:{AGENT_PORT}", "",
+        ]  # fmt: skip
+    return "\n".join(lines)
+
+
+def members_block(queue: str, count: int) -> str:
+    """queues.conf addition: the benchmark agents as static members of `queue`."""
+    members = [f"member => PJSIP/bench{i:04d},0,bench{i:04d}" for i in range(1, count + 1)]
+    return "\n".join(["", f"[{queue}](+)", *members, ""])
+
+
+def dialplan_block(number: str, queue: str) -> str:
+    """The same caller experience in pure dialplan, recorded by app_queue like the real path."""
+    return f"""
+; ---- benchmark only (benchmarks/acd.py): the ACD path in pure dialplan, no ARI, AGI or database.
+[{{{{ v.CTX_FROM_CARRIER }}}}]
+exten => {number},1,Goto(bench-acd,s,1)
+
+[bench-acd]
+exten => s,1,Answer()
+ same => n,Background(hotline/welcome_language)
+ same => n,WaitExten(3)
+exten => _X,1,Goto(queue,1)
+exten => t,1,Goto(queue,1)
+exten => queue,1,Playback(hotline/transfer_notice)
+ same => n,Set(MONITOR_FILENAME=${{HOTLINE_RECORDINGS}}/bench/${{UNIQUEID}})
+ same => n,Queue({queue},c)
+ same => n,Hangup()
+"""
+
+
+def write_site_templates(settings: Settings, agents: int, record: bool = True) -> None:
+    """Site overrides: packaged templates plus the benchmark's agents, members and dialplan."""
+    target = site_templates(settings)
+    target.mkdir(parents=True, exist_ok=True)
+    queue = settings.default_queue
+    (target / "pjsip.conf.jinja").write_text(
+        (PACKAGED / "pjsip.conf.jinja").read_text() + agents_block(agents)
+    )
+    queues = (PACKAGED / "queues.conf.jinja").read_text()
+    if not record:
+        queues = queues.replace("monitor-format = {{ c.recording_format }}\n", "")
+    (target / "queues.conf.jinja").write_text(queues + members_block(queue, agents))
+    extensions = (PACKAGED / "extensions.conf.jinja").read_text()
+    (target / "extensions.conf.jinja").write_text(extensions + dialplan_block(BASELINE_NUMBER, queue))
+
+
+@contextmanager
+def agent_uas(center: PrivateCenter) -> Iterator[SippProcess]:
+    """One SIPp UAS answering every benchmark agent's calls (300 ms ringing, RTP echo)."""
+    ports = reserve_ports(center.settings, "127.0.0.1", AGENT_PORT, exact=True)
+    xml = library.render("agent-answer", {"ring_ms": 300, "talk_ms": 0})
+    command = SippCommand(name="bench-agents", xml=xml, local_ip="127.0.0.1", reservation=ports,
+                          calls=1_000_000, timeout_s=None, rtp_echo=True)  # fmt: skip
+    proc = SippProcess(command, run_dir(center.settings))
+    try:
+        yield proc
+    finally:
+        proc.stop()
+
+
+class PeakChannels:
+    """The most channels Asterisk held while a step ran (sampled every 2 s)."""
+
+    def __init__(self, center: PrivateCenter) -> None:
+        self.center = center
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(2.0):
+            try:
+                self.peak = max(self.peak, active_channels(self.center))
+            except Exception:  # a sample lost under load is not a result
+                logger.debug("channel count failed", exc_info=True)
+
+    def __enter__(self) -> PeakChannels:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def account(center: PrivateCenter, step: LoadStep, started: datetime) -> dict[str, object]:
+    """What Asterisk and the database say of the step: agent answers, recordings, queue waits."""
+    with center.database.session() as session:
+        waits = [
+            float(e.data[0])
+            for e in session.scalars(
+                select(QueueEvent).where(QueueEvent.event == "CONNECT", QueueEvent.at >= started)
+            )
+            if e.data and e.data[0].isdigit()
+        ]
+        if step.flow == "dialplan":
+            files = list((center.settings.recordings_dir / "bench").glob("*.wav"))
+            recorded = sum(
+                1 for f in files if f.stat().st_mtime >= started.timestamp() and f.stat().st_size > 44
+            )
+        else:
+            recorded = int(
+                session.scalar(
+                    select(func.count()).select_from(Recording).join(Call)
+                    .where(Call.caller_number == step.caller, Recording.status == "ok")
+                ) or 0
+            )  # fmt: skip
+    return {"answered": len(waits), "recorded": recorded, "waits": waits}
+
+
+def run_flow_step(center: PrivateCenter, meter: CpuMeter, flow: str, calls: int, rate: float,
+                  index: int) -> StepResult:  # fmt: skip
+    number = BASELINE_NUMBER if flow == "dialplan" else center.settings.hotline_numbers[0]
+    hold = max(calls / rate - IVR_S + 10.0, 10.0)  # all calls up together for ~10 s
+    caller = f"139{index:04d}{FLOWS.index(flow):04d}"
+    step = LoadStep(
+        flow, number, rate, calls / rate, hold, caller, audio=DEFAULT_AUDIO, digits="0", delay_s=2.0
+    )
+    started = datetime.now().astimezone()
+    with PeakChannels(center) as peak:
+        result = run_step(center, meter, step, drain_s=60.0)
+    center.hotline("calls", "list", "--limit", "1")  # the queue log follower has caught up by now
+    result.extra.update(account(center, step, started))
+    result.extra["peak"] = peak.peak
+    expected = step.calls
+    recorded = result.extra["recorded"] if flow != "ari-norec" else expected
+    result.extra["clean"] = (
+        result.failed == 0 and result.left_channels == 0 and result.extra["answered"] == expected
+        and recorded == expected
+    )  # fmt: skip
+    return result
+
+
+def run_all(center: PrivateCenter, args: argparse.Namespace, flows: Sequence[str]) -> list[StepResult]:
+    meter = CpuMeter(center_pids(center))
+    results: list[StepResult] = []
+    given_up: set[str] = set()
+    for index, calls in enumerate(args.concurrency, start=1):
+        for flow in flows:
+            if flow in given_up:
+                continue
+            result = run_flow_step(center, meter, flow, calls, args.rate, index)
+            results.append(result)
+            if not result.extra["clean"]:
+                given_up.add(flow)
+                progress(f"{flow}: not clean at {calls} concurrent calls; no higher step")
+    return results
+
+
+def row(result: StepResult) -> list[object]:
+    usage, extra = result.usage, result.extra
+    waits = extra.get("waits", [])
+    assert isinstance(waits, list)
+    return [
+        result.step.flow, result.step.calls, fmt(result.step.rate, 1), result.attempted, result.successful,
+        extra.get("answered"), extra.get("recorded") if result.step.flow != "ari-norec" else "-",
+        result.failed, extra.get("peak"), fmt(percentile(waits, 50)), fmt(percentile(waits, 95)),
+        fmt(usage.pct("asterisk")), fmt(usage.pct("ari_app")), fmt(usage.pct("agi")), fmt(usage.machine_pct),
+        fmt(result.cpu_ms_per_call("asterisk"), 1), result.left_channels,
+    ]  # fmt: skip
+
+
+def best(results: Sequence[StepResult], flow: str) -> float:
+    top = math.nan
+    for result in (r for r in results if r.step.flow == flow):
+        if not result.extra.get("clean"):
+            break
+        top = result.step.calls
+    return top
+
+
+def report(results: Sequence[StepResult], args: argparse.Namespace, started: datetime, machine: str) -> str:
+    tops = {flow: best(results, flow) for flow in args.flows}
+    lines = [
+        f"## benchmarks.acd, {started:%Y-%m-%d %H:%M}",
+        "",
+        f"{machine}; calls placed at {args.rate:g}/s and held so that each step's calls are all up together;",
+        f"{args.agents} benchmark agents (one SIPp UAS, 300 ms ringing, RTP echo); callers send g711a audio.",
+        "",
+        markdown_table(HEADERS, [row(r) for r in results]),
+        "",
+        "Most concurrent calls held (every lower step clean too: no failed call, every call answered by an",
+        "agent and, with recording, recorded, no channel left over):",
+        *[f"- {flow}: {fmt(top)}" for flow, top in tops.items()],
+    ]
+    if {"ari-rec", "dialplan"} <= tops.keys() and tops["dialplan"] > 0:
+        lines.append(f"- ari-rec / dialplan: {fmt(tops['ari-rec'] / tops['dialplan'], 2)}")
+    if {"ari-rec", "ari-norec"} <= tops.keys() and tops["ari-norec"] > 0:
+        lines.append(
+            f"- recording costs: {fmt(100 * (1 - tops['ari-rec'] / tops['ari-norec']))} % of capacity"
+        )
+    return "\n".join(lines)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.acd", description=__doc__.split("\n")[0])
+    parser.add_argument("--concurrency", default="100,200,300,400", help="concurrent calls, one step each")
+    parser.add_argument("--rate", type=float, default=5.0, help="calls placed per second")
+    parser.add_argument("--agents", type=int, default=450, help="benchmark agents (one call each)")
+    parser.add_argument("--flows", default=",".join(FLOWS), help=f"among {', '.join(FLOWS)}")
+    args = parser.parse_args(argv)
+    args.concurrency = [int(c) for c in args.concurrency.split(",") if c.strip()]
+    args.flows = [f.strip() for f in args.flows.split(",") if f.strip()]
+    if (
+        not args.concurrency
+        or min(args.concurrency) < 1
+        or not set(args.flows) <= set(FLOWS)
+        or args.rate <= 0
+    ):
+        parser.error(f"--concurrency must be positive and --flows among {', '.join(FLOWS)}")
+    if max(args.concurrency) > args.agents:
+        parser.error("--agents must be at least the highest --concurrency (one call per agent)")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not ready_to_run():
+        return 2
+    started = datetime.now()
+    results: list[StepResult] = []
+    machine = ""
+    # recording on, then a second center rendered without monitor-format for recording off
+    for record, flows in ((True, [f for f in args.flows if f != "ari-norec"]), (False, ["ari-norec"])):
+        if not set(flows) & set(args.flows):
+            continue
+        prepare = functools.partial(write_site_templates, agents=args.agents, record=record)
+        with bench_center(prepare=prepare) as center:
+            machine = machine_line(center)
+            with agent_uas(center):
+                results += run_all(center, args, flows)
+    print(report(results, args, started, machine))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
