@@ -32,7 +32,7 @@ async def _main() -> None:
     # queue accounting runs beside the hooks: like them it keeps working while ari_app is down
     follower = QueueLogFollower(database, runtime.queue_log_path())
     store = hooks.store
-    callback_hooks = CallbackHooks(settings, store, runtime.recordings_inner)
+    callback_hooks = CallbackHooks(settings, store, runtime.recordings_inner, hooks.spawn)
     dialer = CallbackDialer(settings, store, callback_hooks)
     server = FastAgiServer(
         settings.bind_host, settings.agi_port, {**hooks.routes(), **callback_hooks.routes()}

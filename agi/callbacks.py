@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -20,17 +22,19 @@ from hotline.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+Spawn = Callable[[Coroutine[Any, Any, object], str], None]
+
 
 class CallbackHooks:
     """callback_request (a waiting caller pressed 1), callback_placement (the placeholder asks what
     to do), callback_result (the attempt is over)."""
 
-    def __init__(self, settings: Settings, store: CallStore, recordings_inner: str) -> None:
+    def __init__(self, settings: Settings, store: CallStore, recordings_inner: str, spawn: Spawn) -> None:
         self.settings = settings
         self.store = store
         self.recordings_inner = recordings_inner
+        self.spawn = spawn  # CallHooks.spawn: background work drained with the call hooks' at shutdown
         self.wake = asyncio.Event()  # the dialer looks at once instead of at its next tick
-        self.background: set[asyncio.Task[object]] = set()
 
     def routes(self) -> dict[str, Handler]:
         return {
@@ -99,9 +103,9 @@ class CallbackHooks:
             path = host_recording_path(recording, self.recordings_inner, settings.recordings_dir,
                                        settings.recording_format)  # fmt: skip
             if path is not None:
-                task = asyncio.create_task(self.store.finish_recording(uid, path, leg="callback"))
-                self.background.add(task)
-                task.add_done_callback(self.background.discard)
+                self.spawn(
+                    self.store.finish_recording(uid, path, leg="callback"), f"recording-{uid}-callback"
+                )
 
 
 class CallbackDialer:

@@ -93,12 +93,12 @@ class CallHooks:
         if answered and recording:
             path = self._host_path(uid, recording, self.settings.recording_format)
             if path is not None:
-                self._background(self.store.finish_recording(uid, path), f"recording-{uid}")
+                self.spawn(self.store.finish_recording(uid, path), f"recording-{uid}")
         if message:
             path = self._host_path(uid, message, "wav")
             queue = await req.get_variable(v.VAR_QUEUE) or None
             if path is not None:
-                self._background(keep_queue_message(self.store, uid, path, queue), f"message-{uid}")
+                self.spawn(keep_queue_message(self.store, uid, path, queue), f"message-{uid}")
 
     def _host_path(self, uid: str, inner: str, fmt: str) -> Path | None:
         path = host_recording_path(inner, self.recordings_inner, self.settings.recordings_dir, fmt)
@@ -106,7 +106,8 @@ class CallHooks:
             logger.error("call %s: file %r is outside the recordings directory", uid, inner)
         return path
 
-    def _background(self, work: Coroutine[Any, Any, object], name: str) -> None:
+    def spawn(self, work: Coroutine[Any, Any, object], name: str) -> None:
+        """Run `work` beside the AGI conversation (a recording being measured); drained at shutdown."""
         task = asyncio.create_task(work, name=name)
         self.background.add(task)
         task.add_done_callback(self._done)

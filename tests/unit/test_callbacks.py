@@ -26,6 +26,13 @@ def _requested(session: Session, uid: str, position: int) -> Callback:
     return callback
 
 
+def _placed(session: Session, uid: str) -> Callback:
+    """Requested at the head of the queue, its placeholder sent."""
+    callback = _requested(session, uid, 1)
+    callbacks.place(session, callback, "/rec")
+    return callback
+
+
 def test_one_callback_per_call_and_none_for_a_withheld_number(database: Database) -> None:
     uid = _call(database, "13800138062", "1.2")
     withheld = _call(database, "anonymous", "1.3")
@@ -79,8 +86,7 @@ def test_an_answered_attempt_is_final_and_the_placeholder_is_accounted_on_the_ca
 ) -> None:
     uid = _call(database, "13800138062", "1.2")
     with database.session() as session:
-        cb = _requested(session, uid, 1)
-        callbacks.place(session, cb, "/rec")
+        cb = _placed(session, uid)
         assert callbacks.placement(session, cb.id, "1764770000.9") is not None
         done = callbacks.finish_attempt(session, cb.id, "ANSWER", max_attempts=3, retry_after=60)
         assert done is not None and (done.status, done.attempts) == ("answered", 1)
@@ -100,8 +106,7 @@ def test_a_placeholder_that_could_not_be_placed_is_due_again_without_counting_an
 ) -> None:
     uid = _call(database, "13800138062", "1.2")
     with database.session() as session:
-        cb = _requested(session, uid, 1)
-        callbacks.place(session, cb, "/rec")
+        cb = _placed(session, uid)
         callbacks.requeue(session, cb.id, 0)
         assert (cb.status, cb.attempts) == ("due", 0)
         [again] = callbacks.due(session, utcnow() + timedelta(seconds=1))
