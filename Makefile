@@ -2,7 +2,8 @@
 VENV ?= .venv
 PYTHON ?= python3
 HOTLINE := $(VENV)/bin/hotline
-SYSTEM_PACKAGES := sip-tester mmdebstrap sox libsox-fmt-all espeak-ng iproute2 procps ca-certificates python3-venv
+SYSTEM_PACKAGES := sip-tester mmdebstrap sox libsox-fmt-all espeak-ng iproute2 procps ca-certificates python3-venv \
+	chromium chromium-driver
 
 .PHONY: up test setup system venv clean
 

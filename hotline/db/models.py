@@ -1,4 +1,7 @@
-"""Domain models of the first schema: places, categories, agents, queues, members, merchants, calls."""
+"""Telephony-side models: places, categories, agents, queues, members, merchants, calls, recordings.
+
+Tickets and their loop live in hotline.db.service_models, console users in hotline.db.console_models;
+importing this module registers all three on Base.metadata."""
 
 from __future__ import annotations
 
@@ -8,10 +11,12 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Column,
     Float,
     ForeignKey,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     true,
@@ -166,8 +171,26 @@ class Member(Base):
     county_id: Mapped[int | None] = mapped_column(ForeignKey("counties.id"))
     address: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    source: Mapped[str] = mapped_column(
+        String(8), default="call", server_default="call"
+    )  # call | web | console
+    notes: Mapped[str | None] = mapped_column(Text)
 
     county: Mapped[County | None] = relationship()
+
+
+merchant_categories = Table(
+    "merchant_categories",
+    Base.metadata,
+    Column("merchant_id", ForeignKey("merchants.id", ondelete="CASCADE"), primary_key=True),
+    Column("category_id", ForeignKey("service_categories.id", ondelete="CASCADE"), primary_key=True),
+)
+merchant_counties = Table(
+    "merchant_counties",
+    Base.metadata,
+    Column("merchant_id", ForeignKey("merchants.id", ondelete="CASCADE"), primary_key=True),
+    Column("county_id", ForeignKey("counties.id", ondelete="CASCADE"), primary_key=True),
+)
 
 
 class Merchant(Base):
@@ -180,8 +203,13 @@ class Merchant(Base):
     phone: Mapped[str] = mapped_column(String(24))
     county_id: Mapped[int | None] = mapped_column(ForeignKey("counties.id"))
     category_id: Mapped[int | None] = mapped_column(ForeignKey("service_categories.id"))
-    contract_status: Mapped[str] = mapped_column(String(16), default="active")
+    contract_status: Mapped[str] = mapped_column(String(16), default="active")  # active | suspended | ended
     credit_points: Mapped[int] = mapped_column(Integer, default=0)
+    contact_name: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(255))
+    # Categories and counties served (hotline.db.service_models); category_id/county_id are the main ones
+    categories: Mapped[list[ServiceCategory]] = relationship(secondary=merchant_categories)
+    counties: Mapped[list[County]] = relationship(secondary=merchant_counties)
 
 
 class Call(Base):
@@ -345,19 +373,5 @@ class PendingMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
-class Ticket(Base):
-    """A ticket (工单); the console issue adds its workflow. The IVR reads back its status."""
-
-    __tablename__ = "tickets"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(16), unique=True)  # 20261122-0001
-    type: Mapped[str] = mapped_column(String(16))  # consultation | service | complaint | suggestion
-    status: Mapped[str] = mapped_column(String(24))
-    county_id: Mapped[int | None] = mapped_column(ForeignKey("counties.id"))
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
-    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))
-    category_code: Mapped[str | None] = mapped_column(String(48))
-    summary: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+# Registers the other model modules whenever this one is imported (mapper configuration needs them all).
+from hotline.db import console_models, service_models  # noqa: E402, F401

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.db.base import Base
-from hotline.db.models import Agent, County, Member, Merchant, Queue, ServiceCategory, Ticket
+from hotline.db.models import Agent, County, Member, Merchant, Queue, ServiceCategory
+from hotline.db.service_models import Ticket
 from hotline.ivr.store import load_demo_flow
 from hotline.routing.schema import parse_routing
 from hotline.routing.store import load_routing

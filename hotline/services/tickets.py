@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.db.models import Ticket
+from hotline.db.service_models import Ticket
 
 _KEYED = re.compile(r"^([0-9]{8})-?([0-9]{4})$")
 

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from hotline.db.models import Call, County, Ticket
+from hotline.db.models import Call, County
+from hotline.db.service_models import Ticket
 from hotline.db.session import Database
 from hotline.services.calls import CallNotFound
 from hotline.services.messages import pending_messages, save_message

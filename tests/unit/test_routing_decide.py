@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from hotline import vocabulary as v
 from hotline.cli.main import cli
-from hotline.db.models import County, CountyDid, CountyPrefix, Queue, Ticket
+from hotline.db.models import County, CountyDid, CountyPrefix, Queue
+from hotline.db.service_models import Ticket
 from hotline.db.session import Database
 from hotline.routing import service
 from hotline.routing.schema import RoutingFileError, parse_routing
