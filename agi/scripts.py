@@ -33,6 +33,7 @@ class CallHooks:
             v.AGI_CALL_REGISTER: self.call_register,
             v.AGI_CALL_CONNECTED: self.call_connected,
             v.AGI_CALL_ENDED: self.call_ended,
+            v.AGI_RECORDING_DONE: self.recording_done,
         }
 
     async def call_register(self, req: AgiRequest) -> None:
@@ -99,6 +100,17 @@ class CallHooks:
             queue = await req.get_variable(v.VAR_QUEUE) or None
             if path is not None:
                 self.spawn(keep_queue_message(self.store, uid, path, queue), f"message-{uid}")
+
+    async def recording_done(self, req: AgiRequest) -> None:
+        """A recording stopped before the call ends (its caller was sent to a queue, where a new file
+        starts): measure and keep it now."""
+        uid, recording = (req.argv + ["", ""])[:2]
+        if not uid or uid.startswith("ast") or not recording:
+            logger.warning("channel %s: a recording ended with no call row (%s)", req.channel, recording)
+            return
+        path = self._host_path(uid, recording, self.settings.recording_format)
+        if path is not None:
+            self.spawn(self.store.finish_recording(uid, path), f"recording-{uid}-{path.name}")
 
     def _host_path(self, uid: str, inner: str, fmt: str) -> Path | None:
         path = host_recording_path(inner, self.recordings_inner, self.settings.recordings_dir, fmt)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hotline import vocabulary
-from hotline.acd import callbacks
+from hotline.acd import callbacks, transfers
 
 # Modules Asterisk loads (modules.conf has autoload=no): what the center uses, nothing else.
 MODULES: dict[str, list[str]] = {
@@ -164,7 +164,12 @@ def modules(data: ConfigInput) -> dict[str, Any]:
 
 def extensions(data: ConfigInput) -> dict[str, Any]:
     agi = f"agi://{data.bind_host}:{data.agi_port}"
-    return {"agi": agi, "queues": queues(data)["queues"], "callback_prefix": callbacks.EXTEN_PREFIX}
+    return {
+        "agi": agi,
+        "queues": queues(data)["queues"],
+        "callback_prefix": callbacks.EXTEN_PREFIX,
+        "queue_prefix": transfers.QUEUE_PREFIX,
+    }
 
 
 def queues(data: ConfigInput) -> dict[str, Any]:

@@ -36,6 +36,7 @@ CTX_TRANSFER = "hotline-transfer"
 CTX_QUEUE_EXIT = "hotline-queue-exit"  # a waiting caller's key press (1: callback)
 CTX_CALLBACK_QUEUE = "hotline-callback-queue"  # a callback's placeholder waits in the queue
 CTX_CALLBACK_DIAL = "hotline-callback-dial"  # an agent took it: dial the caller
+CTX_TRANSFER_QUEUE = "hotline-transfer-queue"  # an agent sent its caller to a queue (blind)
 
 # Stasis arguments: the first one names the feature (ari_app routes on it)
 FEATURE_INBOUND = "inbound"
@@ -51,6 +52,7 @@ AGI_CALL_ENDED = "call_ended"
 AGI_CALLBACK_REQUEST = "callback_request"
 AGI_CALLBACK_PLACEMENT = "callback_placement"
 AGI_CALLBACK_RESULT = "callback_result"
+AGI_RECORDING_DONE = "recording_done"  # a recording closed before the call ends (queue transfer)
 VAR_CALLBACK_POSITION = "HOTLINE_CALLBACK_POSITION"
 VAR_CALLBACK_NUMBER = "HOTLINE_CALLBACK_NUMBER"
 

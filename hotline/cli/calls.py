@@ -11,7 +11,7 @@ from sqlalchemy import select
 from hotline.acd import transfers
 from hotline.ami import Ami, AmiError, ami_session
 from hotline.cli.common import UserError, echo_json, pass_settings
-from hotline.db.models import Agent
+from hotline.db.models import Agent, Queue
 from hotline.db.session import Database
 from hotline.services.calls import CallNotFound, agent_channel, list_calls
 from hotline.settings import Settings
@@ -51,6 +51,15 @@ def _agent_names(settings: Settings) -> set[str]:
         database.dispose()
 
 
+def _queue_names(settings: Settings) -> set[str]:
+    database = Database(settings.db_url)
+    try:
+        with database.session() as session:
+            return set(session.scalars(select(Queue.name))) | {settings.default_queue}
+    finally:
+        database.dispose()
+
+
 async def _ami(settings: Settings, work: Callable[[Ami], Awaitable[None]]) -> None:
     async with ami_session(settings) as ami:
         await work(ami)
@@ -66,9 +75,10 @@ async def _ami(settings: Settings, work: Callable[[Ami], Awaitable[None]]) -> No
 )
 @pass_settings
 def transfer(settings: Settings, uid: str, target: str, attended: bool) -> None:
-    """Transfer call UID from its agent to TARGET: another agent (by name) or an outside number."""
+    """Transfer call UID from its agent to TARGET: another agent (by name), a queue (queue:NAME, blind
+    only) or an outside number."""
     try:
-        to = transfers.parse_target(target, _agent_names(settings))
+        to = transfers.parse_target(target, _agent_names(settings), _queue_names(settings), attended=attended)
     except transfers.TransferError as exc:
         raise UserError(str(exc)) from exc
     database = Database(settings.db_url)

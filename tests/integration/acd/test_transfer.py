@@ -3,6 +3,7 @@ call ringing at a colleague's phone; the call keeps one id (one row, one recordi
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -58,3 +59,30 @@ def test_an_agent_picks_up_a_call_ringing_at_a_colleagues_phone(center: Center) 
     row = ended_call(center, caller)
     assert row["agent"] == "8005" and [leg["agent"] for leg in row["legs"]] == ["8005"]
     assert row["recordings"][0]["status"] == "ok"
+
+
+def test_a_call_sent_to_a_queue_waits_there_for_its_agent_and_keeps_both_recordings(center: Center) -> None:
+    caller = "13800138094"
+    with center.agent("8001"), center.agent("8003"):  # 8003 serves Luohu's queue, not the city's
+        call = start_call(center.settings, caller=caller, digits="0", hold_s=30)
+        uid = answered_call(center, caller)["uid"]
+        time.sleep(3)
+        refused = center.hotline("calls", "transfer", uid, "queue:luohu", "--attended")
+        assert refused.returncode != 0 and "blind transfer" in refused.stderr
+        done = center.hotline("calls", "transfer", uid, "queue:luohu")
+        assert done.returncode == 0, done.stderr
+        assert "queue luohu" in done.stdout
+        assert call.wait().ok
+    row = center.wait_call(lambda c: c["caller_number"] == caller and len(c["recordings"]) == 2, 30)
+    assert row["uid"] == uid and row["agent"] == "8003" and row["queue"] == "luohu"
+    assert [leg["agent"] for leg in row["legs"]] == ["8001", "8003"]
+    first, second = row["recordings"]
+    assert first["path"] != second["path"] and {first["status"], second["status"]} == {"ok"}
+    assert 2.0 <= first["duration_s"] <= 12.0  # the talk with 8001 before the transfer (two CLI runs)
+    # both parts together are the talk time app_queue accounted (with 8001, then with 8003)
+    assert abs(first["duration_s"] + second["duration_s"] - row["talk_seconds"]) <= 1.5
+    log = center.hotline("queue", "log", "--json")
+    assert log.returncode == 0, log.stderr
+    events = [(e["queue"], e["event"]) for e in json.loads(log.stdout) if e["call"] == uid]
+    assert events[:3] == [("city", "ENTERQUEUE"), ("city", "CONNECT"), ("city", "BLINDTRANSFER")]
+    assert events[3:] == [("luohu", "ENTERQUEUE"), ("luohu", "CONNECT"), ("luohu", "COMPLETECALLER")]
