@@ -1,11 +1,15 @@
 """Benchmark: callers through the IVR, the queue and an answering agent, recorded, at rising concurrency.
 
-    python -m benchmarks.acd [--concurrency 100,200,300,400] [--rate 5] [--agents 450] [--flows ...]
+    python -m benchmarks.acd [--concurrency 100,200,300,400] [--rate 5] [--rates 10,20,30,40]
+                             [--rate-seconds 10] [--rate-hold 3] [--agents 600] [--flows ...]
 
 Every call: the caller is answered, hears the welcome prompt, presses 0, hears the hand-over notice,
 waits in the city queue, a benchmark agent answers (300 ms of ringing, RTP echo) and the caller
 talks (g711a audio) until it hangs up. A step places N calls at --rate per second and holds each long
-enough that all N are up together, so N is the concurrency the step asks of the machine.
+enough that all N are up together, so N is the concurrency the step asks of the machine. Then the
+rate steps: calls placed at R per second for --rate-seconds, each talking --rate-hold seconds; the
+highest R with no failure is the rate the path holds. Each answer's ring-to-answer time is measured
+at the agents' phone (SIPp's response time: INVITE received to the ACK of its 200 OK).
 
 Flows, step by step in the same center:
   ari-rec    the hotline number: ari_app's IVR, hotline-acd, Queue(city), app_queue's MixMonitor, the
@@ -25,12 +29,15 @@ import functools
 import logging
 import math
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 
+from benchmarks.acd_report import report
 from benchmarks.harness import (
     CpuMeter,
     LoadStep,
@@ -38,9 +45,6 @@ from benchmarks.harness import (
     active_channels,
     bench_center,
     center_pids,
-    fmt,
-    markdown_table,
-    percentile,
     progress,
     ready_to_run,
     run_step,
@@ -60,10 +64,6 @@ BASELINE_NUMBER = "10109397"
 AGENT_PORT = 45300  # the benchmark agents' UAS
 IVR_S = 9.0  # answer -> agent offered: welcome prompt to the key, the notice, the queue
 FLOWS = ("dialplan", "ari-rec", "ari-norec")
-HEADERS = [
-    "flow", "asked", "rate/s", "calls", "SIPp ok", "agent answered", "recorded", "failed", "peak channels",
-    "queue wait p50 s", "p95 s", "Asterisk %", "ari_app %", "agi %", "machine %", "Asterisk ms/call", "left",
-]  # fmt: skip
 
 
 def agents_block(count: int) -> str:
@@ -121,16 +121,37 @@ def write_site_templates(settings: Settings, agents: int, record: bool = True) -
     (target / "extensions.conf.jinja").write_text(extensions + dialplan_block(BASELINE_NUMBER, queue))
 
 
+@dataclass
+class AgentUas:
+    """The benchmark agents' SIPp UAS, and when it started (its response-time log counts from there)."""
+
+    proc: SippProcess
+    started: float  # time.time()
+
+    def ring_ms(self, since: float, until: float) -> list[float]:
+        """Ring-to-answer of the answers between `since` and `until` (wall clock): SIPp's -trace_rtt
+        rows are `ms since start;response time ms;rtd number`."""
+        values = []
+        for path in self.proc.workdir.glob("*_rtt.csv"):
+            for line in path.read_text().splitlines()[1:]:
+                parts = line.split(";")
+                if len(parts) >= 2 and since <= self.started + float(parts[0]) / 1000 <= until:
+                    values.append(float(parts[1]))
+        return values
+
+
 @contextmanager
-def agent_uas(center: PrivateCenter) -> Iterator[SippProcess]:
+def agent_uas(center: PrivateCenter) -> Iterator[AgentUas]:
     """One SIPp UAS answering every benchmark agent's calls (300 ms ringing, RTP echo)."""
     ports = reserve_ports(center.settings, "127.0.0.1", AGENT_PORT, exact=True)
     xml = library.render("agent-answer", {"ring_ms": 300, "talk_ms": 0})
     command = SippCommand(name="bench-agents", xml=xml, local_ip="127.0.0.1", reservation=ports,
-                          calls=1_000_000, timeout_s=None, rtp_echo=True)  # fmt: skip
+                          calls=1_000_000, timeout_s=None, rtp_echo=True,
+                          extra=("-trace_rtt", "-rtt_freq", "1"))  # fmt: skip
+    started = time.time()
     proc = SippProcess(command, run_dir(center.settings))
     try:
-        yield proc
+        yield AgentUas(proc, started)
     finally:
         proc.stop()
 
@@ -185,17 +206,34 @@ def account(center: PrivateCenter, step: LoadStep, started: datetime) -> dict[st
     return {"answered": len(waits), "recorded": recorded, "waits": waits}
 
 
-def run_flow_step(center: PrivateCenter, meter: CpuMeter, flow: str, calls: int, rate: float,
-                  index: int) -> StepResult:  # fmt: skip
+def concurrency_step(center: PrivateCenter, flow: str, calls: int, rate: float, index: int) -> LoadStep:
+    """`calls` placed at `rate`, held so that all are up together for ~10 s."""
     number = BASELINE_NUMBER if flow == "dialplan" else center.settings.hotline_numbers[0]
-    hold = max(calls / rate - IVR_S + 10.0, 10.0)  # all calls up together for ~10 s
+    hold = max(calls / rate - IVR_S + 10.0, 10.0)
     caller = f"139{index:04d}{FLOWS.index(flow):04d}"
-    step = LoadStep(
+    return LoadStep(
         flow, number, rate, calls / rate, hold, caller, audio=DEFAULT_AUDIO, digits="0", delay_s=2.0
     )
+
+
+def rate_step(
+    center: PrivateCenter, flow: str, rate: float, args: argparse.Namespace, index: int
+) -> LoadStep:
+    """Calls placed at `rate` for --rate-seconds, each talking --rate-hold seconds after the IVR."""
+    number = BASELINE_NUMBER if flow == "dialplan" else center.settings.hotline_numbers[0]
+    caller = f"138{index:04d}{FLOWS.index(flow):04d}"
+    hold = IVR_S + args.rate_hold
+    return LoadStep(
+        flow, number, rate, args.rate_seconds, hold, caller, audio=DEFAULT_AUDIO, digits="0", delay_s=2.0
+    )
+
+
+def run_flow_step(center: PrivateCenter, meter: CpuMeter, uas: AgentUas, step: LoadStep) -> StepResult:
+    flow = step.flow
     started = datetime.now().astimezone()
     with PeakChannels(center) as peak:
         result = run_step(center, meter, step, drain_s=60.0)
+    result.extra["ring_ms"] = uas.ring_ms(started.timestamp(), time.time())
     center.hotline("calls", "list", "--limit", "1")  # the queue log follower has caught up by now
     result.extra.update(account(center, step, started))
     result.extra["peak"] = peak.peak
@@ -208,85 +246,57 @@ def run_flow_step(center: PrivateCenter, meter: CpuMeter, flow: str, calls: int,
     return result
 
 
-def run_all(center: PrivateCenter, args: argparse.Namespace, flows: Sequence[str]) -> list[StepResult]:
+def run_all(center: PrivateCenter, uas: AgentUas, args: argparse.Namespace,
+            flows: Sequence[str]) -> tuple[list[StepResult], list[StepResult]]:  # fmt: skip
+    """The concurrency steps, then the rate steps; a flow stops rising at its first unclean step."""
     meter = CpuMeter(center_pids(center))
-    results: list[StepResult] = []
-    given_up: set[str] = set()
-    for index, calls in enumerate(args.concurrency, start=1):
-        for flow in flows:
-            if flow in given_up:
-                continue
-            result = run_flow_step(center, meter, flow, calls, args.rate, index)
-            results.append(result)
-            if not result.extra["clean"]:
-                given_up.add(flow)
-                progress(f"{flow}: not clean at {calls} concurrent calls; no higher step")
-    return results
-
-
-def row(result: StepResult) -> list[object]:
-    usage, extra = result.usage, result.extra
-    waits = extra.get("waits", [])
-    assert isinstance(waits, list)
-    return [
-        result.step.flow, result.step.calls, fmt(result.step.rate, 1), result.attempted, result.successful,
-        extra.get("answered"), extra.get("recorded") if result.step.flow != "ari-norec" else "-",
-        result.failed, extra.get("peak"), fmt(percentile(waits, 50)), fmt(percentile(waits, 95)),
-        fmt(usage.pct("asterisk")), fmt(usage.pct("ari_app")), fmt(usage.pct("agi")), fmt(usage.machine_pct),
-        fmt(result.cpu_ms_per_call("asterisk"), 1), result.left_channels,
-    ]  # fmt: skip
-
-
-def best(results: Sequence[StepResult], flow: str) -> float:
-    top = math.nan
-    for result in (r for r in results if r.step.flow == flow):
-        if not result.extra.get("clean"):
-            break
-        top = result.step.calls
-    return top
-
-
-def report(results: Sequence[StepResult], args: argparse.Namespace, started: datetime, machine: str) -> str:
-    tops = {flow: best(results, flow) for flow in args.flows}
-    lines = [
-        f"## benchmarks.acd, {started:%Y-%m-%d %H:%M}",
-        "",
-        f"{machine}; calls placed at {args.rate:g}/s and held so that each step's calls are all up together;",
-        f"{args.agents} benchmark agents (one SIPp UAS, 300 ms ringing, RTP echo); callers send g711a audio.",
-        "",
-        markdown_table(HEADERS, [row(r) for r in results]),
-        "",
-        "Most concurrent calls held (every lower step clean too: no failed call, every call answered by an",
-        "agent and, with recording, recorded, no channel left over):",
-        *[f"- {flow}: {fmt(top)}" for flow, top in tops.items()],
-    ]
-    if {"ari-rec", "dialplan"} <= tops.keys() and tops["dialplan"] > 0:
-        lines.append(f"- ari-rec / dialplan: {fmt(tops['ari-rec'] / tops['dialplan'], 2)}")
-    if {"ari-rec", "ari-norec"} <= tops.keys() and tops["ari-norec"] > 0:
-        lines.append(
-            f"- recording costs: {fmt(100 * (1 - tops['ari-rec'] / tops['ari-norec']))} % of capacity"
-        )
-    return "\n".join(lines)
+    phases: list[list[StepResult]] = []
+    for kind, values in (("concurrent calls", args.concurrency), ("calls/s", args.rates)):
+        results: list[StepResult] = []
+        given_up: set[str] = set()
+        for index, value in enumerate(values, start=1):
+            for flow in (f for f in flows if f not in given_up):
+                if kind == "calls/s":
+                    step = rate_step(center, flow, float(value), args, index)
+                else:
+                    step = concurrency_step(center, flow, int(value), args.rate, index)
+                result = run_flow_step(center, meter, uas, step)
+                results.append(result)
+                if not result.extra["clean"]:
+                    given_up.add(flow)
+                    progress(f"{flow}: not clean at {value:g} {kind}; no higher step")
+        phases.append(results)
+    return phases[0], phases[1]
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.acd", description=__doc__.split("\n")[0])
     parser.add_argument("--concurrency", default="100,200,300,400", help="concurrent calls, one step each")
     parser.add_argument("--rate", type=float, default=5.0, help="calls placed per second")
-    parser.add_argument("--agents", type=int, default=450, help="benchmark agents (one call each)")
+    parser.add_argument("--rates", default="10,20,30,40", help="calls per second, one rate step each")
+    parser.add_argument(
+        "--rate-seconds", type=float, default=10.0, help="how long each rate step places calls"
+    )
+    parser.add_argument("--rate-hold", type=float, default=3.0, help="talk seconds of a rate step's calls")
+    parser.add_argument("--agents", type=int, default=600, help="benchmark agents (one call each)")
     parser.add_argument("--flows", default=",".join(FLOWS), help=f"among {', '.join(FLOWS)}")
     args = parser.parse_args(argv)
     args.concurrency = [int(c) for c in args.concurrency.split(",") if c.strip()]
+    args.rates = [float(r) for r in args.rates.split(",") if r.strip()]
     args.flows = [f.strip() for f in args.flows.split(",") if f.strip()]
     if (
-        not args.concurrency
-        or min(args.concurrency) < 1
+        not (args.concurrency or args.rates)
+        or min(args.concurrency or [1]) < 1
+        or min(args.rates or [1]) <= 0
         or not set(args.flows) <= set(FLOWS)
         or args.rate <= 0
     ):
-        parser.error(f"--concurrency must be positive and --flows among {', '.join(FLOWS)}")
-    if max(args.concurrency) > args.agents:
-        parser.error("--agents must be at least the highest --concurrency (one call per agent)")
+        parser.error(f"--concurrency and --rates must be positive and --flows among {', '.join(FLOWS)}")
+    most = max([*args.concurrency, *(r * (IVR_S + args.rate_hold + 2) for r in args.rates)])
+    if most > args.agents:
+        parser.error(
+            f"--agents must be at least {math.ceil(most)}: the most calls up at once (one per agent)"
+        )
     return args
 
 
@@ -295,7 +305,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not ready_to_run():
         return 2
     started = datetime.now()
-    results: list[StepResult] = []
+    concurrency: list[StepResult] = []
+    rates: list[StepResult] = []
     machine = ""
     # recording on, then a second center rendered without monitor-format for recording off
     for record, flows in ((True, [f for f in args.flows if f != "ari-norec"]), (False, ["ari-norec"])):
@@ -304,9 +315,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         prepare = functools.partial(write_site_templates, agents=args.agents, record=record)
         with bench_center(prepare=prepare) as center:
             machine = machine_line(center)
-            with agent_uas(center):
-                results += run_all(center, args, flows)
-    print(report(results, args, started, machine))
+            with agent_uas(center) as uas:
+                more = run_all(center, uas, args, flows)
+            concurrency += more[0]
+            rates += more[1]
+    print(report(concurrency, rates, args, started, machine))
     return 0
 
 
