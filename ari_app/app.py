@@ -16,6 +16,9 @@ from ari_app.acd.keeper import AcdKeeper
 from ari_app.callstate import CallerGone, CallState
 from ari_app.client import AriClient
 from ari_app.context import AppContext, spool_recordings_dir
+from ari_app.desk.notifier import ConsoleNotifier
+from ari_app.desk.stasis import EVENT_TYPES as DESK_EVENT_TYPES
+from ari_app.desk.stasis import DeskWatcher
 from ari_app.errors import AriConflict, AriError, AriNotFound
 from ari_app.inbound.stasis import inbound
 from hotline import vocabulary as v
@@ -44,6 +47,7 @@ EVENT_TYPES = [
     "ChannelDtmfReceived",
     "RecordingFinished",
     "RecordingFailed",
+    *[t for t in DESK_EVENT_TYPES if t != "ChannelDestroyed"],
 ]
 
 
@@ -82,6 +86,7 @@ class HotlineApp:
             FlowCache(self.database),
             spool_recordings or spool_recordings_dir(settings),
         )
+        self.desk = DeskWatcher(self.ari, self.database, ConsoleNotifier(settings))
         self.calls: dict[str, CallState] = {}
         self._tg: asyncio.TaskGroup | None = None
         self.status_path = settings.run_dir / "ari_app.json"
@@ -95,6 +100,8 @@ class HotlineApp:
         state = self.calls.get(channel) if channel else None
         if state is not None:
             state.handle(event)
+        elif event.get("type") in DESK_EVENT_TYPES:
+            self.desk.on_event(event)  # an agent's phone (not in Stasis)
 
     def _start_call(self, event: dict[str, Any]) -> None:
         state = CallState.from_stasis_start(event)
@@ -169,6 +176,7 @@ class HotlineApp:
         known = set(self.calls)
         if self.keeper is not None:
             self.keeper.poke()  # an Asterisk restart shows as a reconnect: re-apply the agents' states
+        self.desk.resubscribe()
         app = await self.ari.get_application()
         owned = set(app.get("channel_ids", []))
         for channel_id in owned:
@@ -218,11 +226,14 @@ class HotlineApp:
                 self._tg = tg
                 tg.create_task(self.ari.run(), name="ari-client")
                 tg.create_task(self._watch_connection(), name="status")
+                tg.create_task(self.desk.follow(), name="desk-follow")
+                tg.create_task(self.desk.write(), name="desk-write")
                 if self.keeper is not None:
                     tg.create_task(self.keeper.run(), name="acd-keeper")
         finally:
             self._tg = None
             await self.ari.close()
+            await self.desk.notifier.close()
             self.database.dispose()
             _write_json(self.status_path, {"pid": os.getpid(), "connected": False, "stopped": time.time()})
 
