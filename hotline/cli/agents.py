@@ -7,7 +7,7 @@ import asyncio
 import click
 
 from hotline.acd import agents as acd
-from hotline.acd import queues
+from hotline.acd import control, queues
 from hotline.acd.states import DEFAULT_PAUSE_REASON, PAUSE_REASONS, AgentStateError
 from hotline.ami import AmiError, ami_session
 from hotline.cli.common import UserError, echo_json, pass_settings
@@ -30,21 +30,17 @@ def _change(settings: Settings, name: str, action: str, reason: str | None) -> N
     """Record the change (the application owns the state), then apply it to app_queue."""
     database = Database(settings.db_url)
     try:
-        with database.session() as session:
-            ag = svc.find_agent(session, name)
-            move = acd.change_state(session, ag, action, reason, "cli")
-            view = acd.view(session, ag, settings)
+        change = control.change_agent_state(database, settings, name, action, reason, "cli")
     except (svc.AgentNotFound, AgentStateError) as exc:
         raise UserError(str(exc.args[0] if exc.args else exc)) from exc
     finally:
         database.dispose()
-    try:
-        asyncio.run(_apply(settings, view))
-    except AmiError as exc:
+    move, view = change.move, change.view
+    if change.not_applied:
         raise UserError(
-            f"agent {name} is now {move.after} (recorded), but Asterisk was not told: {exc}. "
+            f"agent {name} is now {move.after} (recorded), but Asterisk was not told: {change.not_applied}. "
             "ari_app applies it when Asterisk's manager is back."
-        ) from exc
+        )
     why = f" ({move.reason})" if move.reason else ""
     where = ", ".join(view.queues)
     click.echo(f"agent {name}: {move.before} -> {move.after}{why}; queues {where}")
