@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 HOTLINE := $(VENV)/bin/hotline
 SYSTEM_PACKAGES := sip-tester mmdebstrap sox libsox-fmt-all espeak-ng iproute2 procps ca-certificates python3-venv \
-	chromium chromium-driver
+	chromium chromium-driver fonts-wqy-microhei
 
 .PHONY: up test setup system venv clean
 

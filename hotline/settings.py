@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     ami_port: int = 5038
     agi_port: int = 4573
     console_port: int = 5000
+    # Worker threads of the console (waitress): an open Server-Sent Events stream (a desk, a wall
+    # board) holds one for as long as it is open, so this bounds the streams plus requests at once.
+    console_threads: int = Field(default=48, ge=4, le=1024)
+    # UDP port on bind_host where ari_app tells the console which agents' phones changed (the desk
+    # streams then read the database at once; without it they notice within a second)
+    console_wake_port: int = 5001
     rtp_start: int = 10000
     rtp_end: int = 20000
 

@@ -1,5 +1,5 @@
 """A private center for integration tests and benchmarks: its own state directory, ports and database,
-a real Asterisk, the FastAGI server and ari_app (no console).
+a real Asterisk, the FastAGI server and ari_app (and the console when asked for).
 
     env = center_env(REPO / "var" / "bench", 45000, rtp=(46000, 49999))
     with private_center(env) as center:     # provisioned from scratch; stopped and unmounted afterwards
@@ -16,7 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +35,7 @@ from ivr_prompts.build import build_prompts
 logger = logging.getLogger(__name__)
 
 REPO = Path(__file__).resolve().parents[1]
-SERVICES = ("agi", "ari_app")  # started in this order; the console is left out
+SERVICES = ("agi", "ari_app")  # started in this order; the console only when asked for
 
 
 def center_env(home: Path, base: int, *, rtp: tuple[int, int] | None = None) -> dict[str, str]:
@@ -53,6 +53,7 @@ def center_env(home: Path, base: int, *, rtp: tuple[int, int] | None = None) -> 
         "HOTLINE_AMI_PORT": str(base + 38),
         "HOTLINE_AGI_PORT": str(base + 73),
         "HOTLINE_CONSOLE_PORT": str(base + 50),
+        "HOTLINE_CONSOLE_WAKE_PORT": str(base + 51),
         "HOTLINE_RTP_START": str(rtp_start),
         "HOTLINE_RTP_END": str(rtp_end),
         "HOTLINE_LOG_LEVEL": "INFO",
@@ -87,12 +88,15 @@ class PrivateCenter:
     env: dict[str, str]
     services: dict[str, Service] = field(default_factory=dict)
 
-    def hotline(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def hotline(
+        self, *args: str, timeout: float = 60, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """Run the `hotline` command line as a user would (same environment)."""
         return subprocess.run(
             [sys.executable, "-m", "hotline", *args],
             capture_output=True,
             text=True,
+            input=stdin,
             timeout=timeout,
             env={**os.environ, **self.env},
         )
@@ -128,12 +132,14 @@ def private_center(
     prepare: Callable[[Settings], None] | None = None,
     settings_cls: type[Settings] = Settings,
     progress: Callable[[str], None] = print,
+    services: Sequence[str] = SERVICES,
 ) -> Iterator[PrivateCenter]:
     """Provision and start a private center described by `env` (see center_env); stop it on exit.
 
     database_url(home) makes the (empty) database and returns its URL; by default SQLite in the state
     directory. prepare(settings) runs before the Asterisk configuration is rendered (a benchmark puts
-    its site templates there). Raises if Asterisk cannot be provisioned or a service does not start.
+    its site templates there). `services` are the child processes started (add "console" for it).
+    Raises if Asterisk cannot be provisioned or a service does not start.
     """
     env = dict(env)
     home = _fresh_home(env)
@@ -149,16 +155,16 @@ def private_center(
         prepare(settings)
     runtime.install(progress=progress)
     render_all(settings, runtime)
-    services = {s.name: s for s in center_services(settings) if s.name in SERVICES}
-    for service in services.values():
+    started = {s.name: s for s in center_services(settings) if s.name in services}
+    for service in started.values():
         service.env = env
     try:
         runtime.start()
-        for service in services.values():
+        for service in started.values():
             service.start()
-        yield PrivateCenter(settings, runtime, database, env, services)
+        yield PrivateCenter(settings, runtime, database, env, started)
     finally:
-        for service in reversed(list(services.values())):
+        for service in reversed(list(started.values())):
             service.stop()
         runtime.stop()
         database.dispose()

@@ -8,31 +8,19 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app
 from jinja2 import StrictUndefined
-from sqlalchemy.exc import DBAPIError
 
 from hotline.db.session import Database
 from hotline.secrets import SecretStore
 from hotline.settings import Settings, get_settings
+from webconsole.errors import ConsoleError, DatabaseUnavailable
+
+__all__ = ["EXTENSION", "Console", "ConsoleError", "DatabaseUnavailable", "console", "create_app"]
 
 logger = logging.getLogger(__name__)
 
 EXTENSION = "hotline"
-
-
-class ConsoleError(Exception):
-    """An error with its HTTP contract: status code, kebab-case id and a message for the user."""
-
-    status_code = 500
-    error_id = "internal-error"
-    message = "内部错误 (internal error)"
-
-
-class DatabaseUnavailable(ConsoleError):
-    status_code = 503
-    error_id = "database-unavailable"
-    message = "数据库不可用 (database unavailable)"
 
 
 class Console:
@@ -84,25 +72,19 @@ def create_app(config: Mapping[str, Any] | None = None, settings: Settings | Non
         SECRET_KEY=SecretStore.for_home(settings.home).console_secret_key(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        BABEL_DEFAULT_TIMEZONE=settings.timezone,
     )
     if config:
         app.config.from_mapping(config)
     app.extensions[EXTENSION] = Console(settings)
-    _register_errors(app)
 
+    from webconsole import auth, desk, errors, i18n
     from webconsole.home import bp as home_bp
 
+    errors.init_app(app)
+    i18n.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(home_bp)
+    desk.init_app(app)
+    auth.check_routes(app)  # every route says who may call it, or the console does not start
     return app
-
-
-def _register_errors(app: Flask) -> None:
-    @app.errorhandler(ConsoleError)
-    def console_error(exc: ConsoleError) -> tuple[str, int]:
-        return render_template("error.html", error=exc), exc.status_code
-
-    @app.errorhandler(DBAPIError)
-    def database_error(exc: DBAPIError) -> tuple[str, int]:
-        # Raised by the driver (server down, refused, schema missing): one clear 503, details in the log.
-        logger.error("console: database error: %s", exc.orig)
-        return console_error(DatabaseUnavailable())

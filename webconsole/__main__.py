@@ -13,6 +13,8 @@ from waitress import create_server
 from hotline import logs
 from hotline.settings import get_settings
 from webconsole import EXTENSION, Console, create_app
+from webconsole.desk.views import EXTENSION as DESK_EXTENSION
+from webconsole.desk.wake import start_listener
 
 logger = logging.getLogger("webconsole.__main__")  # __name__ is "__main__" under -m
 
@@ -30,15 +32,23 @@ def main() -> int:
     app = create_app(settings=settings)
     try:
         server = create_server(
-            app, host=settings.bind_host, port=settings.console_port, ident="hotline-console"
+            app,
+            host=settings.bind_host,
+            port=settings.console_port,
+            ident="hotline-console",
+            threads=settings.console_threads,
+            # room for every thread's connection plus those waiting for one
+            connection_limit=max(100, 2 * settings.console_threads),
         )
     except OSError as exc:
         logger.error("console: cannot listen on %s:%s: %s", settings.bind_host, settings.console_port, exc)
         return 1
+    start_listener(app.extensions[DESK_EXTENSION], settings.bind_host, settings.console_wake_port)
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     database = make_url(settings.db_url).render_as_string(hide_password=True)
-    logger.info("console: serving %s (database %s)", settings.console_url, database)
+    threads = settings.console_threads
+    logger.info("console: serving %s (database %s, %d threads)", settings.console_url, database, threads)
     try:
         server.run()
     finally:

@@ -7,6 +7,7 @@ import click
 from hotline.cli.common import echo_json, pass_settings, progress
 from hotline.db import migrate
 from hotline.db.session import Database
+from hotline.services.demo_users import demo_logins_path, seed_demo_users
 from hotline.services.seed import seed_demo
 from hotline.settings import Settings
 
@@ -39,8 +40,13 @@ def downgrade(settings: Settings, revision: str) -> None:
 @click.option("--demo", is_flag=True, required=True, help="Create the demo city (the only seed so far).")
 @pass_settings
 def seed(settings: Settings, demo: bool) -> None:
-    """Create demo data: districts, categories, agents with SIP accounts, members, merchants."""
+    """Create demo data: districts, categories, agents with SIP accounts, members, merchants, console
+    users (their passwords generated once, kept in <home>/demo-logins.txt)."""
     database = Database(settings.db_url)
     with database.session() as session:
         counts = seed_demo(session)
-    echo_json(counts)
+        logins = seed_demo_users(session, settings.home)
+    echo_json({**counts, "users": len(logins), "demo_logins": str(demo_logins_path(settings.home))})
+    progress(f"console logins (kept in {demo_logins_path(settings.home)}, mode 0600):")
+    for login in logins:
+        click.echo(f"    {login.username:<12} {login.password}  {','.join(login.roles)}", err=True)

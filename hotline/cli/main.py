@@ -22,7 +22,9 @@ COMMANDS: dict[str, str] = {
     "recordings": "hotline.cli.recordings:recordings",
     "routing": "hotline.cli.routing:routing",
     "sipp": "hotline.cli.sipp:sipp",
+    "token": "hotline.cli.users:token",
     "up": "hotline.cli.up:up",
+    "user": "hotline.cli.users:user",
 }
 
 

@@ -12,6 +12,7 @@ from hotline.cli.common import UserError, pass_settings, progress
 from hotline.db import migrate
 from hotline.db.session import Database
 from hotline.services.agents import list_agents
+from hotline.services.demo_users import demo_logins_path
 from hotline.settings import Settings
 from hotline.supervisor import Service, center_services
 
@@ -32,6 +33,9 @@ def _banner(settings: Settings) -> None:
     click.echo("")
     click.echo("hotline is up.")
     click.echo(f"  console:         {settings.console_url}")
+    logins = demo_logins_path(settings.home)
+    if logins.exists():
+        click.echo(f"  console logins:  {logins} (demo users, one per role; `hotline user` makes others)")
     click.echo(
         f"  hotline numbers: {', '.join(settings.hotline_numbers)} "
         f"(carrier trunk from {', '.join(settings.carrier_addresses)} to "

@@ -1,4 +1,4 @@
-"""Integration fixtures: one private center (real Asterisk, FastAGI, ari_app) per test session."""
+"""Integration fixtures: one private center (real Asterisk, FastAGI, ari_app, console) per test session."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from hotline.supervisor import until
-from hotline.testcenter import PortSettings, private_center
+from hotline.testcenter import SERVICES, PortSettings, private_center
 from tests.dbutil import db_kind, drop_database, fresh_database, worker, worker_name
 from tests.integration.center import REPO, Center, center_env
 
@@ -39,7 +39,10 @@ def center() -> Iterator[Center]:
     }
     try:
         with private_center(
-            env, database_url=lambda home: fresh_database(DB_NAME, home), settings_cls=PortSettings
+            env,
+            database_url=lambda home: fresh_database(DB_NAME, home),
+            settings_cls=PortSettings,
+            services=(*SERVICES, "console"),  # the browser tests use the console
         ) as started:
             yield Center(**vars(started))
     finally:

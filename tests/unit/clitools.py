@@ -21,3 +21,8 @@ def cli_env(database: Database, tmp_path: Path) -> dict[str, str]:
 
 def hotline(env: dict[str, str], *args: str) -> Result:
     return CliRunner().invoke(cli, list(args), env=env)
+
+
+def hotline_input(env: dict[str, str], stdin: str, *args: str) -> Result:
+    """Run `hotline` with `stdin` on its standard input."""
+    return CliRunner().invoke(cli, list(args), env=env, input=stdin)

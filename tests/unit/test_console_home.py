@@ -1,4 +1,4 @@
-"""The console's home page and /healthz, through Flask's test client and `python -m webconsole`."""
+"""The console's overview page and /healthz, through Flask's test client and `python -m webconsole`."""
 
 from __future__ import annotations
 
@@ -14,18 +14,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 
-from hotline.db.base import Base
 from hotline.db.models import Agent, Call, Recording
 from hotline.db.session import Database
 from hotline.settings import Settings, get_settings
 from hotline.supervisor import until
-from tests.dbutil import drop_database, fresh_database, worker_name
+from tests.unit.consoletools import client_of, csrf_token
 from webconsole import create_app
 
-DB_NAME = worker_name("hotline_console")
 T0 = datetime(2026, 11, 22, 2, 30, tzinfo=UTC)  # 10:30 in Shanghai
 
 
@@ -33,17 +32,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def db_url(tmp_path: Path) -> Iterator[str]:
-    """An empty database with the models' tables (SQLite, or PostgreSQL with HOTLINE_TEST_DB)."""
-    url = fresh_database(DB_NAME, tmp_path)
-    db = Database(url)
-    Base.metadata.create_all(db.engine)
-    db.dispose()
-    yield url
-    drop_database(DB_NAME)
 
 
 @pytest.fixture
@@ -57,15 +45,18 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
+def app(settings: Settings, fast_passwords: PasswordHasher) -> Iterator[Flask]:
     app = create_app({"TESTING": True}, settings=settings)
     yield app
     app.extensions["hotline"].close()
 
 
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+def client(app: Flask, db_url: str) -> Iterator[FlaskClient]:
+    """Logged in as a supervisor."""
+    db = Database(db_url)
+    yield client_of(app, db, "boss", ["supervisor"])
+    db.dispose()
 
 
 def seed(url: str, *, display_name: str = "张敏", calls: int = 1) -> None:
@@ -97,13 +88,13 @@ def seed(url: str, *, display_name: str = "张敏", calls: int = 1) -> None:
 def test_home_lists_agents_and_the_latest_call(client: FlaskClient, db_url: str) -> None:
     seed(db_url)
 
-    resp = client.get("/")
+    resp = client.get("/overview")
 
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200
-    assert "家政服务热线 hotline" in html
+    assert "<title>家政服务热线</title>" in html
     assert "10109366" in html and "96333" in html
-    for text in ("8001", "张敏", "agent8001", "已登录 (logged in)", "李娜", "未登录 (logged out)"):
+    for text in ("8001", "张敏", "agent8001", "已登录", "李娜", "未登录"):
         assert text in html
     row = html[html.index('<table id="calls">') :]
     for text in (
@@ -113,7 +104,7 @@ def test_home_lists_agents_and_the_latest_call(client: FlaskClient, db_url: str)
         "张敏 (8001)",
         "answered",
         '<td class="num">102</td>',
-        "有 (yes)",
+        "<td>有</td>",
     ):
         assert text in row
 
@@ -121,7 +112,7 @@ def test_home_lists_agents_and_the_latest_call(client: FlaskClient, db_url: str)
 def test_only_the_20_newest_calls_are_shown(client: FlaskClient, db_url: str) -> None:
     seed(db_url, calls=25)
 
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/overview").get_data(as_text=True)
 
     assert html.count("<td>13800138") == 20
     assert "13800138024" in html and "13800138005" in html
@@ -132,21 +123,34 @@ def test_only_the_20_newest_calls_are_shown(client: FlaskClient, db_url: str) ->
 def test_html_in_a_display_name_is_escaped(client: FlaskClient, db_url: str) -> None:
     seed(db_url, display_name="<script>alert(1)</script>")
 
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/overview").get_data(as_text=True)
 
     assert "<script>alert(1)" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
 def test_empty_database_says_so(client: FlaskClient) -> None:
-    html = client.get("/").get_data(as_text=True)
-    assert "还没有坐席 (no agents yet)" in html and "还没有通话 (no calls yet)" in html
+    html = client.get("/overview").get_data(as_text=True)
+    assert "还没有坐席" in html and "还没有通话" in html
+
+
+def test_the_overview_speaks_english_too(client: FlaskClient, db_url: str) -> None:
+    seed(db_url)
+    html = client.get("/overview?lang=en").get_data(as_text=True)
+    for text in (
+        "Hotline numbers:",
+        "<h2>Agents</h2>",
+        "logged in",
+        "<th>Time (Asia/Shanghai)</th>",
+        "<td>yes</td>",
+    ):
+        assert text in html
 
 
 def test_asterisk_is_shown_up_only_when_its_ami_port_accepts(client: FlaskClient, settings: Settings) -> None:
-    assert 'id="asterisk" class="down"' in client.get("/").get_data(as_text=True)
+    assert 'id="asterisk" class="down"' in client.get("/overview").get_data(as_text=True)
     with socket.create_server((settings.bind_host, settings.ami_port)):
-        assert 'id="asterisk" class="up"' in client.get("/").get_data(as_text=True)
+        assert 'id="asterisk" class="up"' in client.get("/overview").get_data(as_text=True)
 
 
 def test_healthz_is_ok_when_the_database_answers(client: FlaskClient) -> None:
@@ -167,12 +171,29 @@ def test_unreachable_database_is_503(tmp_path: Path, url: str) -> None:
     client = app.test_client()
 
     health = client.get("/healthz")
-    page = client.get("/")
+    form = client.get("/login")  # needs no database
+    page = client.post(
+        "/login", data={"username": "boss", "password": "whatever it is", "csrf_token": csrf_token(client)}
+    )
     app.extensions["hotline"].close()
 
     assert (health.status_code, health.get_json()) == (503, {"status": "error", "database": "error"})
+    assert form.status_code == 200
     assert page.status_code == 503
-    assert "数据库不可用 (database unavailable)" in page.get_data(as_text=True)
+    assert 'data-error-id="database-unavailable"' in page.get_data(as_text=True)
+    assert "数据库不可用" in page.get_data(as_text=True)
+
+
+def test_a_logged_in_user_gets_503_not_the_login_form_when_the_database_goes(
+    app: Flask, client: FlaskClient
+) -> None:
+    c = app.extensions["hotline"]
+    c.close()
+    c.settings = get_settings(home=c.settings.home, database_url=unreachable_urls()[1])
+
+    page = client.get("/overview")
+
+    assert page.status_code == 503 and 'data-error-id="database-unavailable"' in page.get_data(as_text=True)
 
 
 def test_secret_key_comes_from_the_secret_store(app: Flask, settings: Settings) -> None:
@@ -211,3 +232,4 @@ def test_python_m_webconsole_serves_and_stops_on_sigterm(tmp_path: Path, db_url:
         log.close()
     output = Path(log.name).read_text()
     assert "SIGTERM received" in output and "console: stopped" in output
+    assert "48 threads" in output

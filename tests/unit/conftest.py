@@ -1,0 +1,58 @@
+"""Fixtures of the console's tests: an app on a fresh database, cheap password hashing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from flask import Flask
+
+from hotline.db.base import Base
+from hotline.db.session import Database
+from hotline.settings import Settings, get_settings
+from hotline.users import passwords
+from tests.dbutil import drop_database, fresh_database, worker_name
+from webconsole import create_app
+
+CONSOLE_DB = worker_name("hotline_console_auth")
+
+
+@pytest.fixture
+def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> PasswordHasher:
+    """argon2 with the smallest parameters: a login costs a millisecond, not a quarter second."""
+    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(passwords, "HASHER", hasher)
+    return hasher
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database with the models' tables (SQLite, or PostgreSQL with HOTLINE_TEST_DB)."""
+    url = fresh_database(CONSOLE_DB, tmp_path)
+    db = Database(url)
+    Base.metadata.create_all(db.engine)
+    db.dispose()
+    yield url
+    drop_database(CONSOLE_DB)
+
+
+@pytest.fixture
+def console_db(db_url: str) -> Iterator[Database]:
+    db = Database(db_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def console_settings(tmp_path: Path, db_url: str) -> Settings:
+    return get_settings(home=tmp_path / "home", database_url=db_url)
+
+
+@pytest.fixture
+def console_app(console_settings: Settings, fast_passwords: PasswordHasher) -> Iterator[Flask]:
+    """The console as served (CSRF on), on the test database."""
+    app = create_app({"TESTING": True}, settings=console_settings)
+    yield app
+    app.extensions["hotline"].close()
