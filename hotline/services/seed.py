@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from importlib import resources
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.db.base import Base
 from hotline.db.models import Agent, County, Member, Merchant, Queue, ServiceCategory
-from hotline.db.service_models import Ticket
 from hotline.ivr.store import load_demo_flow
 from hotline.routing.schema import parse_routing
 from hotline.routing.store import load_routing
+from hotline.services.seed_service import seed_service_loop
 
 # (code, 中文, English, area code, is the city center)
 COUNTIES = [
@@ -69,20 +67,13 @@ MEMBERS = [
     ("075528990005", "钱女士", "longgang", "龙岗区龙城街道5号"),
 ]
 
-# (name, phone, county, category, credit points)
+# (name, phone, county, main category); categories, counties, staff and credit: hotline.services.seed_service
 MERCHANTS = [
-    ("深圳市安心家政服务有限公司", "075583330001", "futian", "family.nanny", 920),
-    ("罗湖洁美保洁公司", "075582220002", "luohu", "family.cleaning", 860),
-    ("南山快修家电服务部", "075586660003", "nanshan", "repair.appliance", 780),
-    ("宝安顺达搬家公司", "075527770004", "baoan", "family.moving", 700),
-    ("龙岗康乐养老服务中心", "075528880005", "longgang", "elderly", 950),
-]
-
-
-# (number (its date is the day it was created), type, status, county, member phone, category, summary)
-TICKETS = [
-    ("20261120-0001", "service", "dispatched", "futian", "13800138001", "family.nanny", "住家保姆照顾老人"),
-    ("20261121-0002", "complaint", "closed", "luohu", "13800138002", "family.cleaning", "保洁员迟到"),
+    ("深圳市安心家政服务有限公司", "075583330001", "futian", "family.nanny"),
+    ("罗湖洁美保洁公司", "075582220002", "luohu", "family.cleaning"),
+    ("南山快修家电服务部", "075586660003", "nanshan", "repair.appliance"),
+    ("宝安顺达搬家公司", "075527770004", "baoan", "family.moving"),
+    ("龙岗康乐养老服务中心", "075528880005", "longgang", "elderly"),
 ]
 
 
@@ -129,7 +120,7 @@ def seed_demo(session: Session) -> dict[str, int]:
         )
     for phone, name, county, address in MEMBERS:
         _upsert(session, Member, "phone", phone, name=name, county_id=counties[county].id, address=address)
-    for name, phone, county, category, points in MERCHANTS:
+    for name, phone, county, category in MERCHANTS:
         _upsert(
             session,
             Merchant,
@@ -138,20 +129,19 @@ def seed_demo(session: Session) -> dict[str, int]:
             phone=phone,
             county_id=counties[county].id,
             category_id=categories[category].id,
-            credit_points=points,
         )
     routing = seed_routing(session)
-    seed_tickets(session)
+    service = seed_service_loop(session)
     flow, _ = load_demo_flow(session)
     return {
         "ivr_flow_version": flow.version,
         "counties": len(COUNTIES),
         "routing_counties": routing["counties"],
-        "tickets": len(TICKETS),
+        "tickets": service["tickets"],
         "categories": len(CATEGORIES),
         "agents": len(AGENTS),
         "members": len(MEMBERS),
-        "merchants": len(MERCHANTS),
+        "merchants": service["merchants"],
     }
 
 
@@ -159,25 +149,3 @@ def seed_routing(session: Session) -> dict[str, int]:
     """Load the demo city's routing file (hotline/routing/demo.yaml)."""
     text = resources.files("hotline.routing").joinpath("demo.yaml").read_text(encoding="utf-8")
     return load_routing(session, parse_routing(text, "demo.yaml"))
-
-
-def seed_tickets(session: Session) -> None:
-    """Two demo tickets: a dispatched service order and a closed complaint."""
-    for number, kind, status, county, phone, category, summary in TICKETS:
-        county_id = session.scalar(select(County.id).where(County.code == county))
-        member_id = session.scalar(select(Member.id).where(Member.phone == phone))
-        at = datetime.strptime(number[:8] + "10:00", "%Y%m%d%H:%M").replace(tzinfo=ZoneInfo("Asia/Shanghai"))
-        _upsert(
-            session,
-            Ticket,
-            "number",
-            number,
-            type=kind,
-            status=status,
-            county_id=county_id,
-            member_id=member_id,
-            category_code=category,
-            summary=summary,
-            created_at=at,
-            updated_at=at,
-        )

@@ -203,7 +203,16 @@ def test_seeding_twice_keeps_one_copy_of_routing_and_tickets(db: Database) -> No
         tickets = {t.number: (t.type, t.status) for t in session.scalars(select(Ticket))}
         assert tickets == {
             "20261120-0001": ("service", "dispatched"),
+            "20261121-0001": ("service", "new"),
             "20261121-0002": ("complaint", "closed"),
+            "20261122-0001": ("service", "accepted"),
+            "20261123-0001": ("service", "in_service"),
+            "20261124-0001": ("service", "closed"),
+            "20261125-0001": ("consultation", "closed"),
+            "20261126-0001": ("suggestion", "replied"),
+            "20261127-0001": ("service", "new"),
+            "20261128-0001": ("complaint", "measure_ordered"),
+            "20261202-0001": ("service", "new"),
         }
 
 
