@@ -47,7 +47,6 @@ EVENT_TYPES = [
     "ChannelDtmfReceived",
     "RecordingFinished",
     "RecordingFailed",
-    *[t for t in DESK_EVENT_TYPES if t != "ChannelDestroyed"],
 ]
 
 
@@ -73,7 +72,8 @@ class HotlineApp:
             settings.ari_app,
             on_event=self.on_event,
             on_connect=self.on_connect,
-            event_types=EVENT_TYPES,
+            event_types=EVENT_TYPES
+            + [t for t in DESK_EVENT_TYPES if settings.desk_events and t not in EVENT_TYPES],
             rest_over_ws=settings.ari_rest_over_websocket,
             rest_lanes=settings.ari_rest_lanes,
         )
@@ -226,8 +226,9 @@ class HotlineApp:
                 self._tg = tg
                 tg.create_task(self.ari.run(), name="ari-client")
                 tg.create_task(self._watch_connection(), name="status")
-                tg.create_task(self.desk.follow(), name="desk-follow")
-                tg.create_task(self.desk.write(), name="desk-write")
+                if self.settings.desk_events:
+                    tg.create_task(self.desk.follow(), name="desk-follow")
+                    tg.create_task(self.desk.write(), name="desk-write")
                 if self.keeper is not None:
                     tg.create_task(self.keeper.run(), name="acd-keeper")
         finally:

@@ -35,7 +35,7 @@ from hotline.settings import Settings
 from hotline.sipp.process import SippEvent, SippResult
 from hotline.sipp.runner import start_call
 from hotline.supervisor import until
-from hotline.testcenter import REPO, PortSettings, PrivateCenter, center_env, private_center
+from hotline.testcenter import REPO, SERVICES, PortSettings, PrivateCenter, center_env, private_center
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +103,7 @@ def bench_center(
     prepare: Callable[[Settings], None] | None = None,
     env: Mapping[str, str] | None = None,
     database: str = "sqlite",
+    services: Sequence[str] = SERVICES,
 ) -> Iterator[PrivateCenter]:
     """A fresh private center (Asterisk, agi, ari_app) for a benchmark; stopped and unmounted on exit.
 
@@ -113,7 +114,7 @@ def bench_center(
     full = {**bench_env(), **(env or {})}
     url = fresh_postgres if database == "postgresql" else None
     with private_center(full, prepare=prepare, settings_cls=BenchSettings, progress=progress,
-                        database_url=url) as c:  # fmt: skip
+                        database_url=url, services=services) as c:  # fmt: skip
         seat_absent_agents(c)
         yield c
 

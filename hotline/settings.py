@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     # UDP port on bind_host where ari_app tells the console which agents' phones changed (the desk
     # streams then read the database at once; without it they notice within a second)
     console_wake_port: int = 5001
+    # ari_app follows the agents' phones for the desk's screen-pop (endpoint subscriptions); off: no
+    # pops, and Asterisk builds no events of the agents' channels for ari_app
+    desk_events: bool = True
     rtp_start: int = 10000
     rtp_end: int = 20000
 
