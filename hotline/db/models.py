@@ -221,10 +221,10 @@ class Call(Base):
     uid: Mapped[str] = mapped_column(String(40), unique=True)
     channel_id: Mapped[str | None] = mapped_column(String(64), index=True)
     linked_id: Mapped[str | None] = mapped_column(String(64))
-    caller_number: Mapped[str] = mapped_column(String(32))
+    caller_number: Mapped[str] = mapped_column(String(32), index=True)  # the desk's past calls of a caller
     dialed_number: Mapped[str] = mapped_column(String(32))
     county_id: Mapped[int | None] = mapped_column(ForeignKey("counties.id"))
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
     via: Mapped[str] = mapped_column(String(16))
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
