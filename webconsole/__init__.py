@@ -86,5 +86,23 @@ def create_app(config: Mapping[str, Any] | None = None, settings: Settings | Non
     auth.init_app(app)
     app.register_blueprint(home_bp)
     desk.init_app(app)
+    from webconsole.api import bp as api_bp
+    from webconsole.calls import bp as calls_bp
+    from webconsole.recordings import bp as recordings_bp
+
+    app.register_blueprint(calls_bp)
+    app.register_blueprint(recordings_bp)
+    app.register_blueprint(api_bp)
+    from webconsole import dispatch, tickets, visits
+
+    tickets.init_app(app)
+    dispatch.init_app(app)
+    visits.init_app(app)
+    from webconsole import members, merchants, public, weborders
+
+    members.init_app(app)
+    merchants.init_app(app)
+    weborders.init_app(app)
+    public.init_app(app)
     auth.check_routes(app)  # every route says who may call it, or the console does not start
     return app

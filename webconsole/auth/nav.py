@@ -14,6 +14,7 @@ from webconsole.i18n import N_, _
 # (entry endpoint, label), in the order shown; the first one a user may open is its landing page
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("desk.index", N_("Desk")),
+    ("calls.index", N_("Calls")),
     ("tickets.index", N_("Tickets")),
     ("dispatch.index", N_("Dispatch")),
     ("visits.index", N_("Return visits")),

@@ -15,6 +15,7 @@ from hotline.db.console_models import DeskEvent
 from hotline.db.models import Call, County, Member, ServiceCategory
 from hotline.db.service_models import Ticket
 from hotline.routing.numbers import normalise
+from hotline.tickets.labels import status_label
 
 RING_FRESH = timedelta(minutes=2)  # a ring older than this is not replayed to a reconnecting browser
 HISTORY = 10
@@ -31,6 +32,7 @@ def _county(county: County | None) -> dict[str, str] | None:
 def _ticket(t: Ticket, tz: ZoneInfo) -> dict[str, Any]:
     return {
         "id": t.id, "number": t.number, "type": t.type, "status": t.status, "summary": t.summary[:200],
+        "status_label": {lang: status_label(t.status, lang, t.type) for lang in ("zh", "en")},
         "created_at": _local(t.created_at, tz), "closed": t.closed_at is not None,
     }  # fmt: skip
 

@@ -68,10 +68,10 @@
       $("new-member-phone").value = p.call.caller;
     }
     $("pop-open-ticket").href = pop.dataset.newTicket + "?call=" + encodeURIComponent(p.call.id);
-    fill("pop-open-tickets", p.open_tickets, (list, t) =>
-      item(list, t.number + " " + (labels.types[t.type] || t.type) + " · " + t.status + " · " + t.summary, "/tickets/" + t.id));
-    fill("pop-recent-tickets", p.recent_tickets, (list, t) =>
-      item(list, t.number + " " + (labels.types[t.type] || t.type) + " · " + t.status + " · " + t.summary, "/tickets/" + t.id));
+    const ticket = (list, t) => item(list, t.number + " " + (labels.types[t.type] || t.type) + " · " +
+      (t.status_label[labels.lang] || t.status) + " · " + t.summary, "/tickets/" + t.id);
+    fill("pop-open-tickets", p.open_tickets, ticket);
+    fill("pop-recent-tickets", p.recent_tickets, ticket);
     fill("pop-past-calls", p.past_calls, (list, c) => {
       const li = item(list, c.entered_at + " · " + (c.agent || "—") + " · " + c.disposition);
       c.recordings.forEach((r) => {
