@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hotline.db import migrate
 from hotline.db.session import Database
-from tests.dbutil import db_kind, drop_database, fresh_database, worker_name
+from tests.dbutil import db_kind, drop_database, migrated_database, worker_name
 
 # Fixtures that give a test a database of the kind under test; the PostgreSQL run is about those.
 DATABASE_FIXTURES = frozenset({"database", "db_url", "center"})
@@ -38,9 +37,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def database(tmp_path: Path) -> Iterator[Database]:
     """A migrated, empty database of the kind under test (SQLite or PostgreSQL)."""
     name = worker_name("hotline_unit")
-    url = fresh_database(name, tmp_path)
-    migrate.upgrade(url)
-    db = Database(url)
+    db = Database(migrated_database(name, tmp_path))
     yield db
     db.dispose()
     drop_database(name)

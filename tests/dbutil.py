@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -49,3 +51,40 @@ def drop_database(name: str) -> None:
         return
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+_templates: dict[str, str] = {}  # kind -> this process's migrated template (SQLite file or database)
+
+
+def _template() -> str:
+    """A database migrated to head once per test process: copied (SQLite) or cloned (PostgreSQL's
+    CREATE DATABASE ... TEMPLATE) for each test instead of running every migration again."""
+    from hotline.db import migrate
+    from hotline.db.session import Database
+
+    kind = db_kind()
+    if kind not in _templates:
+        name = worker_name("hotline_template")
+        folder = Path(tempfile.mkdtemp(prefix="hotline-template-"))
+        url = fresh_database(name, folder)
+        migrate.upgrade(url)
+        Database(url).dispose()
+        _templates[kind] = str(folder / f"{name}.db") if kind == "sqlite" else name
+    return _templates[kind]
+
+
+def migrated_database(name: str, sqlite_dir: Path) -> str:
+    """A new database called `name` with the whole schema (Alembic head); returns its URL."""
+    template = _template()
+    if db_kind() == "sqlite":
+        path = sqlite_dir / f"{name}.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(template, path)
+        return f"sqlite:///{path}"
+    drop_database(name)
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
+        )
+    return f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
