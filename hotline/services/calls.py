@@ -205,35 +205,43 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def call_to_dict(call: Call) -> dict[str, Any]:
+def call_summary_dict(call: Call) -> dict[str, Any]:
+    """The facts of a call a list shows (no legs, recordings or callback: nothing more to load)."""
     talk = None
     if call.answered_at and call.ended_at:
         talk = round((call.ended_at - call.answered_at).total_seconds(), 3)
     return {
         "id": call.id,
         "uid": call.uid,
-        "channel_id": call.channel_id,
         "caller_number": call.caller_number,
         "dialed_number": call.dialed_number,
         "county": call.county.code if call.county else None,
-        "routing_reason": call.routing_reason,
-        "routing_detail": call.routing_detail,
-        "language": call.language,
         "category": call.category_code,
-        "urgency": call.urgency,
-        "flow_version": call.flow_version,
-        "ivr_path": call.ivr_path or [],
-        "via": call.via,
         "queue": call.queue_name,
+        "agent": call.agent.name if call.agent else None,
+        "disposition": call.disposition,
         "entered_at": _iso(call.entered_at),
         "answered_at": _iso(call.answered_at),
         "ended_at": _iso(call.ended_at),
         "wait_seconds": call.wait_s,
         "talk_seconds": talk,
+    }
+
+
+def call_to_dict(call: Call) -> dict[str, Any]:
+    """Every fact of a call: its summary, routing, IVR path, legs, recordings and callback."""
+    return {
+        **call_summary_dict(call),
+        "channel_id": call.channel_id,
+        "routing_reason": call.routing_reason,
+        "routing_detail": call.routing_detail,
+        "language": call.language,
+        "urgency": call.urgency,
+        "flow_version": call.flow_version,
+        "ivr_path": call.ivr_path or [],
+        "via": call.via,
         "queue_talk_seconds": call.talk_s,  # app_queue's whole seconds, transfers included
         "queue_outcome": call.queue_outcome,
-        "agent": call.agent.name if call.agent else None,
-        "disposition": call.disposition,
         "hangup_cause": call.hangup_cause,
         "callback": _callback(call),
         "legs": [

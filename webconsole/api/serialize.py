@@ -11,33 +11,14 @@ from sqlalchemy.orm import Session
 from hotline.db.console_models import User
 from hotline.db.models import Call, Member
 from hotline.db.service_models import Dispatch, ReturnVisit, Ticket, TicketEvent
-from hotline.services.calls import call_to_dict
+from hotline.services.calls import call_summary_dict, call_to_dict
 from hotline.tickets import available_actions, timeline
 from webconsole.api.common import iso
 
 
 def call_summary(call: Call) -> dict[str, Any]:
-    """A call in a list."""
-    talk = None
-    if call.answered_at and call.ended_at:
-        talk = round((call.ended_at - call.answered_at).total_seconds(), 3)
-    return {
-        "id": call.id,
-        "uid": call.uid,
-        "caller_number": call.caller_number,
-        "dialed_number": call.dialed_number,
-        "county": call.county.code if call.county else None,
-        "category": call.category_code,
-        "queue": call.queue_name,
-        "agent": call.agent.name if call.agent else None,
-        "disposition": call.disposition,
-        "entered_at": iso(call.entered_at),
-        "answered_at": iso(call.answered_at),
-        "ended_at": iso(call.ended_at),
-        "wait_seconds": call.wait_s,
-        "talk_seconds": talk,
-        "url": url_for("api.call", call_id=call.id),
-    }
+    """A call in a list (hotline.services.calls.call_summary_dict) with its API address."""
+    return {**call_summary_dict(call), "url": url_for("api.call", call_id=call.id)}
 
 
 def call_detail(call: Call, tickets: list[Ticket]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from hotline.tickets import workflow
 from webconsole import console
 from webconsole.auth import roles
 from webconsole.dispatch import queries
+from webconsole.paging import number_arg, page_number
 from webconsole.tickets.present import current_labels, template_helpers
 from webconsole.tickets.queries import county_choices
 
@@ -19,18 +20,14 @@ bp.context_processor(template_helpers)
 PER_PAGE = 100
 
 
-def _number(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() else None
-
-
 @bp.get("/")
 @roles("dispatcher", "supervisor")
 def index() -> ResponseReturnValue:
     """The work list, most urgent and earliest due first, overdue ones highlighted."""
-    county_id = _number(request.args.get("county"))
+    county_id = number_arg("county")
     kind = request.args.get("type") or None
     kind = kind if kind in queries.WORK else None
-    page = _number(request.args.get("page")) or 1
+    page = page_number()
     with console().database.session() as s:
         items = queries.work_list(
             s, county_id=county_id, kind=kind, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE

@@ -18,8 +18,8 @@ from webconsole.auth.views import safe_next
 from webconsole.i18n import N_, _
 from webconsole.members import queries
 from webconsole.members.fields import FormReader
-from webconsole.members.paging import page_number, pager
 from webconsole.merchants.display import county_options
+from webconsole.paging import page_number, pager
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +59,14 @@ def _read(form: FormReader, session: Session, *, notes: bool) -> dict[str, Any]:
 def _core_errors(form: FormReader, refused: ValidationFailed) -> None:
     for field in refused.errors:
         form.errors[FIELD_NAMES.get(field, field)] = _("This value is not accepted")
+
+
+def _record(session: Session, member_id: int) -> queries.MemberRecord:
+    """The member's record as its pages show it (MemberNotFound when there is none)."""
+    try:
+        return queries.member_record(session, member_id, console().timezone)
+    except NotFound as missing:
+        raise MemberNotFound(member_id=member_id) from missing
 
 
 def _form_page(
@@ -124,12 +132,8 @@ def create() -> ResponseReturnValue:
 @roles(*MEMBER_ROLES)
 def detail(member_id: int) -> ResponseReturnValue:
     """A member's record, calls (with recordings) and tickets."""
-    c = console()
-    with c.database.session() as session:
-        try:
-            record = queries.member_record(session, member_id, c.timezone)
-        except NotFound as missing:
-            raise MemberNotFound(member_id=member_id) from missing
+    with console().database.session() as session:
+        record = _record(session, member_id)
     back = safe_next(request.args.get("next"))
     return render_template("members/detail.html", record=record, back=back)
 
@@ -138,12 +142,8 @@ def detail(member_id: int) -> ResponseReturnValue:
 @roles(*MEMBER_ROLES)
 def edit(member_id: int) -> ResponseReturnValue:
     """The form to change a member's record."""
-    c = console()
-    with c.database.session() as session:
-        try:
-            record = queries.member_record(session, member_id, c.timezone)
-        except NotFound as missing:
-            raise MemberNotFound(member_id=member_id) from missing
+    with console().database.session() as session:
+        record = _record(session, member_id)
         counties = county_options(session)
     m = record.member
     county = next((str(o.id) for o in counties if o.code == record.county_code), "")
@@ -158,12 +158,8 @@ def edit(member_id: int) -> ResponseReturnValue:
 def update(member_id: int) -> ResponseReturnValue:
     """Save a member's record; another member's phone is refused with a link to that member."""
     form = FormReader(request.form)
-    c = console()
-    with c.database.session() as session:
-        try:
-            record = queries.member_record(session, member_id, c.timezone)
-        except NotFound as missing:
-            raise MemberNotFound(member_id=member_id) from missing
+    with console().database.session() as session:
+        record = _record(session, member_id)
         values = _read(form, session, notes=True)
         duplicate_id = None
         if not form.errors:

@@ -49,11 +49,33 @@ def contract_choices() -> list[tuple[str, str]]:
     return [(status, contract_label(status)) for status in CONTRACT_STATUSES]
 
 
-def local_name(row: County | ServiceCategory | None) -> str:
-    """A county's or category's name in the request's language; "" for none."""
+def name_in(row: County | ServiceCategory | None, lang: str) -> str:
+    """A county's or category's name in `lang` ("zh" or "en"); "" for none."""
     if row is None:
         return ""
-    return row.name_en if current_language() == "en" else row.name_zh
+    return row.name_en if lang == "en" else row.name_zh
+
+
+def local_name(row: County | ServiceCategory | None) -> str:
+    """A county's or category's name in the request's language; "" for none."""
+    return name_in(row, current_language())
+
+
+def category_tree(session: Session) -> list[tuple[ServiceCategory, int]]:
+    """Every service category with its depth, each under its parent (siblings by code)."""
+    rows = list(session.scalars(select(ServiceCategory).order_by(ServiceCategory.code)))
+    children: dict[int | None, list[ServiceCategory]] = {}
+    for row in rows:
+        children.setdefault(row.parent_id, []).append(row)
+    known = {row.id for row in rows}
+    roots = [row for row in rows if row.parent_id is None or row.parent_id not in known]
+    tree: list[tuple[ServiceCategory, int]] = []
+    stack = [(row, 0) for row in reversed(roots)]
+    while stack:
+        row, depth = stack.pop()
+        tree.append((row, depth))
+        stack.extend((child, depth + 1) for child in reversed(children.get(row.id, [])))
+    return tree
 
 
 @dataclass(frozen=True)
@@ -73,19 +95,7 @@ def county_options(session: Session) -> list[Option]:
 
 def category_options(session: Session) -> list[Option]:
     """Every service category, each under its parent (depth shown by a leading dash)."""
-    rows = list(session.scalars(select(ServiceCategory).order_by(ServiceCategory.code)))
-    children: dict[int | None, list[ServiceCategory]] = {}
-    for row in rows:
-        children.setdefault(row.parent_id, []).append(row)
-    known = {row.id for row in rows}
-    roots = [row for row in rows if row.parent_id is None or row.parent_id not in known]
-    options: list[Option] = []
-    stack = [(row, 0) for row in reversed(roots)]
-    while stack:
-        row, depth = stack.pop()
-        options.append(Option(row.id, row.code, "— " * depth + local_name(row)))
-        stack.extend((child, depth + 1) for child in reversed(children.get(row.id, [])))
-    return options
+    return [Option(row.id, row.code, "— " * depth + local_name(row)) for row, depth in category_tree(session)]
 
 
 def category_names(session: Session) -> dict[str, str]:

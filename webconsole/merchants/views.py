@@ -16,7 +16,6 @@ from hotline.tickets.timing import now_utc
 from webconsole import ConsoleError, console
 from webconsole.auth import roles
 from webconsole.i18n import N_
-from webconsole.members.paging import page_number, pager
 from webconsole.merchants import queries
 from webconsole.merchants.display import (
     CONTRACT_STATUSES,
@@ -24,6 +23,7 @@ from webconsole.merchants.display import (
     contract_choices,
     county_options,
 )
+from webconsole.paging import page_number, pager
 
 bp = Blueprint("merchants", __name__, url_prefix="/merchants")
 

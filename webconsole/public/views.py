@@ -17,8 +17,8 @@ from webconsole.auth import public
 from webconsole.auth.limiter import AttemptLimiter
 from webconsole.i18n import _
 from webconsole.members.fields import FormReader
-from webconsole.members.paging import page_number, pager
 from webconsole.merchants.display import category_options, county_options, level_view, local_name
+from webconsole.paging import page_number, pager
 from webconsole.weborders.queries import order_reference
 
 logger = logging.getLogger(__name__)

@@ -9,14 +9,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import request, url_for
-
 from hotline.db.models import County, ServiceCategory
 from hotline.tickets import labels, workflow
 from hotline.tickets.merchants import Level
 from hotline.tickets.timing import URGENCIES, now_utc
 from webconsole import console
 from webconsole.i18n import current_language
+from webconsole.merchants.display import name_in
+from webconsole.paging import page_url
 
 URGENCY_RANK = {urgency: rank for rank, urgency in enumerate(reversed(URGENCIES))}  # critical first
 
@@ -69,15 +69,11 @@ class Labels:
 
     def county(self, county: County | None) -> str:
         """A county's name."""
-        if county is None:
-            return ""
-        return county.name_en if self.lang == "en" else county.name_zh
+        return name_in(county, self.lang)
 
     def category(self, category: ServiceCategory | None, code: str | None = None) -> str:
         """A service category's name (its code when it is not known)."""
-        if category is None:
-            return code or ""
-        return category.name_en if self.lang == "en" else category.name_zh
+        return (code or "") if category is None else name_in(category, self.lang)
 
 
 def current_labels() -> Labels:
@@ -108,15 +104,6 @@ def yuan(cents: int | None) -> str:
 def ticket_overdue(status: str, due: datetime | None, now: datetime | None = None) -> bool:
     """An open ticket past its due date."""
     return status not in workflow.TERMINAL and due is not None and due < now_utc(now)
-
-
-def page_url(number: int) -> str:
-    """This page with the same arguments, at page `number`."""
-    args: dict[str, Any] = request.args.to_dict()
-    args["page"] = str(number)
-    endpoint = request.endpoint
-    assert endpoint is not None
-    return url_for(endpoint, **args)
 
 
 def template_helpers() -> dict[str, Any]:

@@ -18,6 +18,7 @@ from hotline.tickets.timing import is_overdue_visit, now_utc
 from webconsole.auth import ConsoleUser
 from webconsole.errors import ConsoleError, Unauthenticated
 from webconsole.i18n import N_
+from webconsole.merchants.display import category_tree
 from webconsole.tickets.present import Labels
 
 # Roles that work on every county's tickets; an area manager holding none of them sees its own county's
@@ -71,22 +72,9 @@ def county_choices(session: Session, labels: Labels) -> list[Choice]:
 
 def category_choices(session: Session, labels: Labels) -> list[Choice]:
     """Every service category, each under its parent and indented by its depth."""
-    rows = list(session.scalars(select(ServiceCategory).order_by(ServiceCategory.code)))
-    children: dict[int | None, list[ServiceCategory]] = {}
-    for row in rows:
-        children.setdefault(row.parent_id, []).append(row)
-    known = {row.id for row in rows}
-    roots = [row for row in rows if row.parent_id is None or row.parent_id not in known]
-    found: list[Choice] = []
-
-    def walk(row: ServiceCategory, depth: int) -> None:
-        found.append(Choice(row.code, "\u3000" * depth + labels.category(row)))
-        for child in children.get(row.id, []):
-            walk(child, depth + 1)
-
-    for root in roots:
-        walk(root, 0)
-    return found
+    return [
+        Choice(row.code, "\u3000" * depth + labels.category(row)) for row, depth in category_tree(session)
+    ]
 
 
 def merchant_choices(session: Session) -> list[Choice]:

@@ -12,6 +12,7 @@ from hotline.tickets import visit_counts, visit_worklist
 from hotline.tickets.labels import VISIT_KIND_LABELS
 from webconsole import console
 from webconsole.auth import roles
+from webconsole.paging import number_arg, page_number
 from webconsole.tickets.present import current_labels, template_helpers
 from webconsole.tickets.queries import county_choices
 
@@ -22,20 +23,16 @@ PER_PAGE = 100
 AHEAD_MINUTES = (0, 60, 240, 1440)  # also list the visits falling due within this many minutes
 
 
-def _number(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() else None
-
-
 @bp.get("/")
 @roles("visitor", "supervisor")
 def index() -> ResponseReturnValue:
     """The work list of return visits, of one county or kind if asked."""
-    county_id = _number(request.args.get("county"))
+    county_id = number_arg("county")
     kind = request.args.get("kind") or None
     kind = kind if kind in VISIT_KIND_LABELS else None
-    ahead = _number(request.args.get("ahead")) or 0
+    ahead = number_arg("ahead") or 0
     ahead = ahead if ahead in AHEAD_MINUTES else 0
-    page = _number(request.args.get("page")) or 1
+    page = page_number()
     with console().database.session() as s:
         items = visit_worklist(
             s,

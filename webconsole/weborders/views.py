@@ -27,9 +27,9 @@ from webconsole.auth import acting_user, audit_here, roles
 from webconsole.errors import Forbidden
 from webconsole.i18n import N_, _, current_language
 from webconsole.members.fields import FormReader
-from webconsole.members.paging import page_number, pager
 from webconsole.merchants.display import category_options, county_options
 from webconsole.merchants.views import county_id_of
+from webconsole.paging import page_number, pager
 from webconsole.weborders import queries
 from webconsole.weborders.queries import order_reference
 
