@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -52,7 +53,10 @@ class Browser:
         return self.find(css).text
 
     def wait(self, condition: Callable[[webdriver.Chrome], Any], timeout: float = 15) -> Any:
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(condition)
+        # a page that reloads under the condition (a form posted) makes its elements stale: ask again
+        ignored = (NoSuchElementException, StaleElementReferenceException)
+        waiter = WebDriverWait(self.driver, timeout, poll_frequency=0.05, ignored_exceptions=ignored)
+        return waiter.until(condition)
 
     def wait_for(self, css: str, timeout: float = 15) -> WebElement:
         found: WebElement = self.wait(lambda d: d.find_element(By.CSS_SELECTOR, css), timeout)
