@@ -84,5 +84,6 @@ def test_a_call_sent_to_a_queue_waits_there_for_its_agent_and_keeps_both_recordi
     log = center.hotline("queue", "log", "--json")
     assert log.returncode == 0, log.stderr
     events = [(e["queue"], e["event"]) for e in json.loads(log.stdout) if e["call"] == uid]
-    assert events[:3] == [("city", "ENTERQUEUE"), ("city", "CONNECT"), ("city", "BLINDTRANSFER")]
-    assert events[3:] == [("luohu", "ENTERQUEUE"), ("luohu", "CONNECT"), ("luohu", "COMPLETECALLER")]
+    # app_queue may log the new queue's ENTERQUEUE before the first one's BLINDTRANSFER (same second)
+    assert [e for q, e in events if q == "city"] == ["ENTERQUEUE", "CONNECT", "BLINDTRANSFER"]
+    assert [e for q, e in events if q == "luohu"] == ["ENTERQUEUE", "CONNECT", "COMPLETECALLER"]
