@@ -92,9 +92,7 @@ class CallHooks:
             return
         logger.info("call %s: ended (cause %s)", uid, cause)
         if answered and recording:
-            path = self._host_path(uid, recording, self.settings.recording_format)
-            if path is not None:
-                self.spawn(self.store.finish_recording(uid, path), f"recording-{uid}")
+            self._keep_recording(uid, recording)
         if message:
             path = self._host_path(uid, message, "wav")
             queue = await req.get_variable(v.VAR_QUEUE) or None
@@ -108,7 +106,11 @@ class CallHooks:
         if not uid or uid.startswith("ast") or not recording:
             logger.warning("channel %s: a recording ended with no call row (%s)", req.channel, recording)
             return
-        path = self._host_path(uid, recording, self.settings.recording_format)
+        self._keep_recording(uid, recording)
+
+    def _keep_recording(self, uid: str, inner: str) -> None:
+        """Measure a closed recording (Asterisk's path) and attach it to the call, beside the AGI."""
+        path = self._host_path(uid, inner, self.settings.recording_format)
         if path is not None:
             self.spawn(self.store.finish_recording(uid, path), f"recording-{uid}-{path.name}")
 

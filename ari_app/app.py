@@ -72,8 +72,7 @@ class HotlineApp:
             settings.ari_app,
             on_event=self.on_event,
             on_connect=self.on_connect,
-            event_types=EVENT_TYPES
-            + [t for t in DESK_EVENT_TYPES if settings.desk_events and t not in EVENT_TYPES],
+            event_types=sorted({*EVENT_TYPES, *DESK_EVENT_TYPES}) if settings.desk_events else EVENT_TYPES,
             rest_over_ws=settings.ari_rest_over_websocket,
             rest_lanes=settings.ari_rest_lanes,
         )

@@ -42,20 +42,14 @@ def list_(settings: Settings, as_json: bool, limit: int) -> None:
         )
 
 
-def _agent_names(settings: Settings) -> set[str]:
+def _names(settings: Settings) -> tuple[set[str], set[str]]:
+    """The center's agent names and queue names (the city queue included): transfer targets."""
     database = Database(settings.db_url)
     try:
         with database.session() as session:
-            return set(session.scalars(select(Agent.name)))
-    finally:
-        database.dispose()
-
-
-def _queue_names(settings: Settings) -> set[str]:
-    database = Database(settings.db_url)
-    try:
-        with database.session() as session:
-            return set(session.scalars(select(Queue.name))) | {settings.default_queue}
+            agents = set(session.scalars(select(Agent.name)))
+            queues = set(session.scalars(select(Queue.name))) | {settings.default_queue}
+            return agents, queues
     finally:
         database.dispose()
 
@@ -78,7 +72,7 @@ def transfer(settings: Settings, uid: str, target: str, attended: bool) -> None:
     """Transfer call UID from its agent to TARGET: another agent (by name), a queue (queue:NAME, blind
     only) or an outside number."""
     try:
-        to = transfers.parse_target(target, _agent_names(settings), _queue_names(settings), attended=attended)
+        to = transfers.parse_target(target, *_names(settings), attended=attended)
     except transfers.TransferError as exc:
         raise UserError(str(exc)) from exc
     database = Database(settings.db_url)
@@ -107,7 +101,7 @@ def transfer(settings: Settings, uid: str, target: str, attended: bool) -> None:
 def pickup(settings: Settings, picker: str, ringing: str) -> None:
     """Agent PICKER takes the call ringing at AGENT's phone: PICKER's phone rings, and answering it
     picks the call up."""
-    names = _agent_names(settings)
+    names, _queues = _names(settings)
     for name in (picker, ringing):
         if name not in names:
             raise UserError(f"no agent is called {name!r}")
