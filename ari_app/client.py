@@ -215,7 +215,9 @@ class AriClient:
     async def get_channel(self, channel_id: str) -> dict[str, Any] | None:
         """A channel's snapshot, or None when it is gone."""
         try:
-            result: dict[str, Any] = await self.req("GET", f"/channels/{quote_id(channel_id)}")
+            result: dict[str, Any] = await self.req(
+                "GET", f"/channels/{quote_id(channel_id)}", fast=True, key=channel_id
+            )
         except AriNotFound:
             return None
         return result

@@ -38,8 +38,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from benchmarks.acd_report import report
+from benchmarks.cpu import CpuMeter
 from benchmarks.harness import (
-    CpuMeter,
     LoadStep,
     StepResult,
     active_channels,
@@ -63,6 +63,8 @@ logger = logging.getLogger(__name__)
 BASELINE_NUMBER = "10109397"
 AGENT_PORT = 45300  # the benchmark agents' UAS
 IVR_S = 9.0  # answer -> agent offered: welcome prompt to the key, the notice, the queue
+SETTLE_QUIET_S = 15.0  # a count that has not moved for this long has settled
+SETTLE_LIMIT_S = 120.0  # the longest a step's counts are waited for
 FLOWS = ("dialplan", "ari-rec", "ari-norec")
 
 
@@ -206,6 +208,27 @@ def account(center: PrivateCenter, step: LoadStep, started: datetime) -> dict[st
     return {"answered": len(waits), "recorded": recorded, "waits": waits}
 
 
+def settled_account(center: PrivateCenter, step: LoadStep, started: datetime) -> dict[str, object]:
+    """`account` once its counts have settled: recordings are closed and measured (sox, sha256) and
+    queue_log lines followed after SIPp ends, so a count taken at once lags under a burst. Polled
+    until every call is counted, or no count moved for SETTLE_QUIET_S, or SETTLE_LIMIT_S passed."""
+    recorded_counts = step.flow != "ari-norec"
+    deadline = time.monotonic() + SETTLE_LIMIT_S
+    last = account(center, step, started)
+    moved = time.monotonic()
+    while time.monotonic() < deadline:
+        if last["answered"] == step.calls and (last["recorded"] == step.calls or not recorded_counts):
+            break
+        time.sleep(2.0)
+        now = account(center, step, started)
+        if (now["answered"], now["recorded"]) != (last["answered"], last["recorded"]):
+            moved = time.monotonic()
+        elif time.monotonic() - moved >= SETTLE_QUIET_S:
+            break
+        last = now
+    return last
+
+
 def concurrency_step(center: PrivateCenter, flow: str, calls: int, rate: float, index: int) -> LoadStep:
     """`calls` placed at `rate`, held so that all are up together for ~10 s."""
     number = BASELINE_NUMBER if flow == "dialplan" else center.settings.hotline_numbers[0]
@@ -235,7 +258,7 @@ def run_flow_step(center: PrivateCenter, meter: CpuMeter, uas: AgentUas, step: L
         result = run_step(center, meter, step, drain_s=60.0)
     result.extra["ring_ms"] = uas.ring_ms(started.timestamp(), time.time())
     center.hotline("calls", "list", "--limit", "1")  # the queue log follower has caught up by now
-    result.extra.update(account(center, step, started))
+    result.extra.update(settled_account(center, step, started))
     result.extra["peak"] = peak.peak
     expected = step.calls
     recorded = result.extra["recorded"] if flow != "ari-norec" else expected

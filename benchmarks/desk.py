@@ -26,9 +26,8 @@ import httpx
 from sqlalchemy import select
 
 from benchmarks.acd import AGENT_PORT, IVR_S, write_site_templates
+from benchmarks.cpu import CpuMeter, CpuUsage
 from benchmarks.harness import (
-    CpuMeter,
-    CpuUsage,
     bench_center,
     center_pids,
     fmt,

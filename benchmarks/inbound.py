@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from benchmarks.cpu import CpuMeter
 from benchmarks.harness import (
-    CpuMeter,
     LoadStep,
     StepResult,
     ari_reconnects,

@@ -32,8 +32,8 @@ from typing import cast
 
 from sqlalchemy import func, select
 
+from benchmarks.cpu import CpuMeter
 from benchmarks.harness import (
-    CpuMeter,
     LoadStep,
     StepResult,
     bench_center,

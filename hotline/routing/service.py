@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hotline import vocabulary as v
@@ -87,6 +87,10 @@ def _unmatched(table: RoutingTable, number: Number) -> _Located:
     return _Located(None, v.REASON_ASK, f"caller {number.national} {where} matches no county: {_ASK}")
 
 
+# Built once: every live call looks its caller up (a prebuilt statement skips building its cache key).
+_MEMBER_COUNTY = select(Member.county_id).where(Member.phone == bindparam("phone"))
+
+
 def _locate(session: Session, table: RoutingTable, number: Number, dialed: str | None) -> _Located:
     digits = dialled_digits(dialed)
     if digits is not None and digits in table.dids:
@@ -94,7 +98,7 @@ def _locate(session: Session, table: RoutingTable, number: Number, dialed: str |
         return _Located(county.code, v.REASON_DID, f"dialled number {digits} is {_name(county)}'s own number")
     if number.national is None:
         return _unmatched(table, number)
-    member_county_id = session.scalar(select(Member.county_id).where(Member.phone == number.national))
+    member_county_id = session.connection().execute(_MEMBER_COUNTY, {"phone": number.national}).scalar()
     member_county = table.codes_by_id.get(member_county_id or 0)
     if member_county is not None:
         county = table.counties[member_county]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from hotline import vocabulary as v
@@ -56,6 +56,11 @@ class CallEntry:
     uid: str | None = None  # chosen by the dialplan (40 hex digits); None: a new one here
 
 
+# The columns record_ivr sets from bound values (besides the county and, when known, the queue).
+_IVR_COLUMNS = ("routing_reason", "routing_detail", "language", "category_code", "urgency", "flow_version",
+                "ivr_path")  # fmt: skip
+
+
 @dataclass(frozen=True)
 class IvrFacts:
     """What the IVR learnt about a call, stored on its row for the agent's screen."""
@@ -71,40 +76,54 @@ class IvrFacts:
     path: list[dict[str, Any]]
 
 
+def _county_id_of(name: str) -> Any:
+    """The county id of the code bound as `name`, as a subquery (NULL for no or an unknown county)."""
+    return select(County.id).where(County.code == bindparam(name)).scalar_subquery()
+
+
+# Built once: these run for every call, and a prebuilt statement skips building it and its cache key.
+_INSERT_CALL = insert(Call).values(county_id=_county_id_of("entry_county"))
+_RECORD_IVR = {
+    with_queue: update(Call)
+    .where(Call.uid == bindparam("call_uid"))
+    .values(
+        county_id=_county_id_of("ivr_county"),
+        **{name: bindparam(name) for name in _IVR_COLUMNS + (("queue_name",) if with_queue else ())},
+    )
+    for with_queue in (False, True)
+}
+
+
 def register_call(session: Session, entry: CallEntry) -> NewCall:
     """Create the call row when a call enters the center; returns its uid and queue.
     One INSERT (Core statement, county looked up inside it): this runs for every call."""
     uid = entry.uid if entry.uid and is_call_uid(entry.uid) else new_call_uid()
-    stmt = insert(Call).values(
-        uid=uid,
-        channel_id=entry.channel_id,
-        linked_id=entry.linked_id,
-        caller_number=clean_number(entry.caller),
-        dialed_number=clean_number(entry.dialed),
-        via=entry.via,
-        queue_name=entry.queue,
-        disposition=v.DISP_ACTIVE,
-        entered_at=utcnow(),
-        routing_reason=entry.reason,
-        routing_detail=(entry.detail or "")[:255] or None,
-        county_id=_county_id_of(entry.county),
+    session.connection().execute(
+        _INSERT_CALL,
+        {
+            "uid": uid,
+            "channel_id": entry.channel_id,
+            "linked_id": entry.linked_id,
+            "caller_number": clean_number(entry.caller),
+            "dialed_number": clean_number(entry.dialed),
+            "via": entry.via,
+            "queue_name": entry.queue,
+            "disposition": v.DISP_ACTIVE,
+            "entered_at": utcnow(),
+            "routing_reason": entry.reason,
+            "routing_detail": (entry.detail or "")[:255] or None,
+            "entry_county": entry.county,
+        },
     )
-    session.execute(stmt)
     return NewCall(uid, entry.queue)
-
-
-def _county_id_of(code: str | None) -> Any:
-    """The county id of `code` as a subquery of the statement it goes into (None for no county)."""
-    if code is None:
-        return None
-    return select(County.id).where(County.code == code).scalar_subquery()
 
 
 def record_ivr(session: Session, uid: str, facts: IvrFacts) -> None:
     """Store the routing decision and the IVR's findings (language, category, path) on the call
     (one UPDATE: this runs for every call)."""
     values: dict[str, Any] = {
-        "county_id": _county_id_of(facts.county),
+        "call_uid": uid,
+        "ivr_county": facts.county,
         "routing_reason": facts.reason,
         "routing_detail": (facts.detail or "")[:255] or None,
         "language": facts.language,
@@ -115,8 +134,7 @@ def record_ivr(session: Session, uid: str, facts: IvrFacts) -> None:
     }
     if facts.queue:
         values["queue_name"] = facts.queue
-    stmt = update(Call).where(Call.uid == uid).values(**values).execution_options(synchronize_session=False)
-    if session.execute(stmt).rowcount == 0:  # type: ignore[attr-defined]
+    if session.connection().execute(_RECORD_IVR[bool(facts.queue)], values).rowcount == 0:
         raise CallNotFound(uid)
 
 
