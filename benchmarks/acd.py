@@ -30,6 +30,7 @@ import logging
 import math
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -63,6 +64,8 @@ logger = logging.getLogger(__name__)
 BASELINE_NUMBER = "10109397"
 AGENT_PORT = 45300  # the benchmark agents' UAS
 IVR_S = 9.0  # answer -> agent offered: welcome prompt to the key, the notice, the queue
+# The queue_log verbs an unclean step is explained by (where the callers no agent answered went).
+STEP_VERBS = ("ENTERQUEUE", "CONNECT", "RINGNOANSWER", "ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY")
 SETTLE_QUIET_S = 15.0  # a count that has not moved for this long has settled
 SETTLE_LIMIT_S = 120.0  # the longest a step's counts are waited for
 FLOWS = ("dialplan", "ari-rec", "ari-norec")
@@ -186,13 +189,11 @@ class PeakChannels:
 def account(center: PrivateCenter, step: LoadStep, started: datetime) -> dict[str, object]:
     """What Asterisk and the database say of the step: agent answers, recordings, queue waits."""
     with center.database.session() as session:
+        events = list(session.scalars(select(QueueEvent).where(QueueEvent.at >= started)))
         waits = [
-            float(e.data[0])
-            for e in session.scalars(
-                select(QueueEvent).where(QueueEvent.event == "CONNECT", QueueEvent.at >= started)
-            )
-            if e.data and e.data[0].isdigit()
+            float(e.data[0]) for e in events if e.event == "CONNECT" and e.data and e.data[0].isdigit()
         ]
+        verbs = dict(Counter(e.event for e in events if e.event in STEP_VERBS))
         if step.flow == "dialplan":
             files = list((center.settings.recordings_dir / "bench").glob("*.wav"))
             recorded = sum(
@@ -205,7 +206,7 @@ def account(center: PrivateCenter, step: LoadStep, started: datetime) -> dict[st
                     .where(Call.caller_number == step.caller, Recording.status == "ok")
                 ) or 0
             )  # fmt: skip
-    return {"answered": len(waits), "recorded": recorded, "waits": waits}
+    return {"answered": len(waits), "recorded": recorded, "waits": waits, "verbs": verbs}
 
 
 def settled_account(center: PrivateCenter, step: LoadStep, started: datetime) -> dict[str, object]:

@@ -56,6 +56,25 @@ def _ratios(tops: dict[str, float], unit: str) -> list[str]:
     return lines
 
 
+def unclean_lines(results: Sequence[StepResult]) -> list[str]:
+    """For each unclean step, what went wrong: SIPp failures, callers no agent answered and where
+    app_queue says they went (its queue_log verbs of the step), recordings missing, channels left."""
+    lines = []
+    for result in (r for r in results if not r.extra.get("clean")):
+        extra, calls = result.extra, result.step.calls
+        verbs = extra.get("verbs") or {}
+        assert isinstance(verbs, dict)
+        recorded = extra.get("recorded") if result.step.flow != "ari-norec" else calls
+        answered, recorded = int(str(extra.get("answered") or 0)), int(str(recorded or 0))
+        where = ", ".join(f"{verb} {count}" for verb, count in sorted(verbs.items()))
+        lines.append(
+            f"- {result.step.flow} at {calls} calls, {result.step.rate:g}/s: {result.failed} SIPp failures, "
+            f"{calls - answered} not answered by an agent, {calls - recorded} not recorded, "
+            f"{result.left_channels} channels left; queue_log: {where}"
+        )
+    return lines
+
+
 def ring_summary(results: Sequence[StepResult], flow: str) -> str:
     """Ring-to-answer percentiles over every clean step of `flow`."""
     rings = [
@@ -95,6 +114,8 @@ def report(
             *[f"- {flow}: {fmt(top, 1)}" for flow, top in top_rates.items()], *_ratios(top_rates, "rate"), "",
         ]  # fmt: skip
     everything = [*concurrency, *rates]
+    if unclean := unclean_lines(everything):
+        lines += ["Unclean steps, and where their calls went:", *unclean, ""]
     lines += [
         "Ring-to-answer at the agent's phone (INVITE received → ACK of its 200 OK; 300 ms of it is the",
         "phone's own ringing), over the clean steps:",

@@ -319,7 +319,7 @@ def write_hosts(root: Path) -> None:
 
 
 def prepare(rt: AsteriskRuntime) -> None:
-    """Everything Asterisk needs on disk before it starts (the mounts are process.py's)."""
+    """Everything Asterisk needs on disk before it starts (the mounts are lifecycle.py's)."""
     uid, gid = asterisk_ids(rt)
     ensure_dir(rt.settings.recordings_dir, uid, gid, 0o750)
     grant_config(rt.etc_dir, gid)

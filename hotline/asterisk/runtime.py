@@ -14,9 +14,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from hotline.asterisk import process, provision
+from hotline.asterisk import control, lifecycle, process, provision
 from hotline.asterisk.errors import AsteriskNotRunning, ProvisionError
-from hotline.asterisk.process import AsteriskStatus, StartResult, StopResult
+from hotline.asterisk.lifecycle import AsteriskStatus, StartResult, StopResult
 from hotline.settings import Settings
 
 __all__ = [
@@ -249,19 +249,19 @@ class AsteriskRuntime:
 
     def start(self, timeout: float = 60, progress: Callable[[str], None] = _noop) -> StartResult:
         """Start Asterisk and wait until fully booted; returns at once if it already runs."""
-        return process.start(self, timeout, progress)
+        return lifecycle.start(self, timeout, progress)
 
     def stop(self, timeout: float = 20) -> StopResult:
         """Stop Asterisk and unmount everything under the root; fine when already stopped."""
-        return process.stop(self, timeout)
+        return lifecycle.stop(self, timeout)
 
     def status(self) -> AsteriskStatus:
-        return process.status(self)
+        return lifecycle.status(self)
 
     def cli(self, command: str, timeout: float = 10) -> str:
         """Run one Asterisk CLI command and return its output."""
-        return process.cli(self, command, timeout)
+        return control.cli(self, command, timeout)
 
     async def acli(self, command: str, timeout: float = 10) -> str:
         """`cli` for asyncio callers: the subprocess never blocks the event loop."""
-        return await process.acli(self, command, timeout)
+        return await control.acli(self, command, timeout)

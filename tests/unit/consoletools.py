@@ -1,10 +1,12 @@
-"""Helpers of the console's tests: users, CSRF tokens and logins through the real login form."""
+"""Helpers of the console's tests: users, CSRF tokens and logins through the real login form, and
+clients of the JSON API holding one user's token."""
 
 from __future__ import annotations
 
 import re
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from flask import Blueprint, Flask, g, url_for
 from flask.testing import FlaskClient
@@ -14,6 +16,8 @@ from werkzeug.test import TestResponse
 from hotline import users
 from hotline.db.console_models import User
 from hotline.db.session import Database
+from tests.unit import ticketdata
+from tests.unit.ticketdata import World
 from webconsole.auth import acting_user, api_auth, public, roles, signed_in
 from webconsole.auth.nav import landing_endpoint
 
@@ -125,3 +129,59 @@ def token_of(db: Database, username: str) -> str:
     with db.session() as session:
         _row, token = users.create_token(session, users.find_user(session, username), "test")
     return token
+
+
+class Api:
+    """A client of the API with one user's token."""
+
+    def __init__(self, client: FlaskClient, token: str) -> None:
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def get(self, url: str) -> TestResponse:
+        return self.client.get(url, headers=self.headers)
+
+    def post(self, url: str, body: object) -> TestResponse:
+        return self.client.post(url, json=body, headers=self.headers)
+
+    def ok(self, url: str, body: object | None = None, status: int = 200) -> dict[str, Any]:
+        response = self.get(url) if body is None else self.post(url, body)
+        assert response.status_code == status, response.get_data(as_text=True)
+        assert response.mimetype == "application/json"
+        data = response.get_json()
+        assert isinstance(data, dict)
+        return data
+
+    def act(self, ticket: dict[str, Any], action: str, **fields: object) -> dict[str, Any]:
+        """Apply `action` at the ticket's version; the ticket as it is now."""
+        body = {"version": ticket["version"], **fields}
+        answer = self.ok(f"/api/v1/tickets/{ticket['id']}/actions/{action}", body)
+        assert answer["event"]["action"] == action
+        return dict(answer["ticket"])
+
+
+def api_clients(app: Flask, db: Database) -> dict[str, Api]:
+    """An API client per user of the test world (one per role, "nobody" holds none)."""
+    client = app.test_client()
+    return {name: Api(client, token_of(db, name)) for name in ticketdata.USERS if name != "inactive"}
+
+
+def error_of(response: TestResponse, status: int, error_id: str) -> dict[str, Any]:
+    """Assert the JSON error contract (status, error id, a message); its body."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["error"] == error_id == body["error_id"] and body["message"], body
+    return dict(body)
+
+
+def new_ticket(api: Api, world: World, **changes: object) -> dict[str, Any]:
+    """Open a service ticket for the world's member through the API, with `changes`; the ticket."""
+    body = {
+        "type": "service",
+        "summary": "住家保姆照顾老人",
+        "county": "futian",
+        "category_code": "family.nanny",
+        "member_id": world.member,
+        **changes,
+    }
+    return api.ok("/api/v1/tickets", body, status=201)
