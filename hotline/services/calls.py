@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from hotline import vocabulary as v
@@ -186,15 +186,42 @@ def agent_channel(session: Session, uid: str) -> str | None:
     return session.scalar(stmt)
 
 
-def mark_ended(session: Session, uid: str, cause: str | None, at: datetime | None = None) -> Call:
-    """The caller's channel hung up: set the end time and the final disposition."""
-    call = get_call(session, uid)
-    if call.ended_at is None:
-        call.ended_at = at or utcnow()
-    call.hangup_cause = (cause or "")[:32] or None
-    if call.answered_at is None and call.disposition == v.DISP_ACTIVE:
-        call.disposition = v.DISP_ABANDONED
-    return call
+@dataclass(frozen=True)
+class Ended:
+    """A call's row as its hang-up left it."""
+
+    ended_at: datetime
+    answered_at: datetime | None
+    disposition: str
+
+
+# Built once: every call's hang-up runs it. The first end time is kept; a call nobody answered while
+# still active is abandoned (a transfer out of the IVR keeps its disposition).
+_MARK_ENDED = (
+    update(Call)
+    .where(Call.uid == bindparam("call_uid"))
+    .values(
+        ended_at=func.coalesce(Call.ended_at, bindparam("at", type_=Call.ended_at.type)),
+        hangup_cause=bindparam("cause"),
+        disposition=case(
+            (and_(Call.answered_at.is_(None), Call.disposition == v.DISP_ACTIVE), v.DISP_ABANDONED),
+            else_=Call.disposition,
+        ),
+    )
+    .returning(Call.ended_at, Call.answered_at, Call.disposition)
+)
+
+
+def mark_ended(session: Session, uid: str, cause: str | None, at: datetime | None = None) -> Ended:
+    """The caller's channel hung up: set the end time and the final disposition (one UPDATE)."""
+    row = (
+        session.connection()
+        .execute(_MARK_ENDED, {"call_uid": uid, "at": at or utcnow(), "cause": (cause or "")[:32] or None})
+        .first()
+    )
+    if row is None:
+        raise CallNotFound(uid)
+    return Ended(row.ended_at, row.answered_at, row.disposition)
 
 
 def add_recording(

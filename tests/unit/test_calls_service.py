@@ -14,10 +14,8 @@ from hotline.services.seed import seed_demo
 
 
 @pytest.fixture
-def db(database: Database) -> Database:
-    with database.session() as session:
-        seed_demo(session)
-    return database
+def db(demo_database: Database) -> Database:
+    return demo_database
 
 
 def _register(db: Database, caller: str | None = "13800138001") -> str:
@@ -34,8 +32,10 @@ def test_a_call_goes_from_entered_to_answered_to_ended_with_its_recording(db: Da
     with db.session() as session:
         calls.mark_connected(session, uid, "agent8002")
     with db.session() as session:
-        call = calls.mark_ended(session, uid, "16")
-        call.ended_at = call.answered_at + timedelta(seconds=7)  # type: ignore[operator]
+        answered = calls.get_call(session, uid).answered_at
+        assert answered is not None
+        ended = calls.mark_ended(session, uid, "16", at=answered + timedelta(seconds=7))
+        assert ended.answered_at == answered and ended.disposition == v.DISP_ANSWERED
         calls.add_recording(
             session, uid, path="/r/x.wav", status="ok", duration_s=7.0, size_bytes=10, sha256="ab"
         )
