@@ -18,8 +18,10 @@ MONTHS = [f"month_{m}" for m in range(1, 13)]
 ORDINALS = [f"ord_{n}" for n in range(1, 21)] + ["ord_30"]  # English day of month
 YEAR, DAY = "year", "day"  # 年, 日
 TICKET, IS, LAST_UPDATED = "ticket", "is", "last_updated"
+# Every status of the ticket workflow (hotline.tickets.workflow.ALL_STATUSES; a unit test keeps them equal)
 STATUSES = (
-    "new", "dispatched", "accepted", "in_service", "visited", "closed", "pending_verification", "refused",
+    "new", "dispatched", "accepted", "in_service", "closed", "cancelled", "measure_ordered",
+    "measure_accepted", "measure_done", "forwarded", "replied",
 )  # fmt: skip
 STATUS_OTHER = "status_other"
 STATUS_PROMPTS = [f"status_{s}" for s in STATUSES] + [STATUS_OTHER]

@@ -9,12 +9,15 @@ import pytest
 from hotline.ivr.schema import available_prompts
 from hotline.ivr.speech import (
     SPEECH_PROMPTS,
+    STATUS_OTHER,
+    STATUSES,
     say_date,
     say_digits,
     say_number,
     status_prompt,
     ticket_status_prompts,
 )
+from hotline.tickets import workflow
 from ivr_prompts.build import load_texts
 
 ZH, EN = load_texts("zh"), load_texts("en")
@@ -93,13 +96,18 @@ def test_ticket_status_sentence() -> None:
     [
         ("new", "status_new"),
         ("in_service", "status_in_service"),
-        ("pending_verification", "status_pending_verification"),
-        ("refused", "status_refused"),
+        ("cancelled", "status_cancelled"),
+        ("measure_done", "status_measure_done"),
         ("escalated", "status_other"),
     ],
 )
 def test_each_status_has_a_word_and_others_a_general_one(status: str, prompt: str) -> None:
     assert status_prompt(status) == prompt
+
+
+def test_every_status_of_the_ticket_workflow_is_spoken_with_its_own_word() -> None:
+    assert set(STATUSES) == set(workflow.ALL_STATUSES)
+    assert all(status_prompt(status) != STATUS_OTHER for status in workflow.ALL_STATUSES)
 
 
 def test_every_word_speech_uses_is_a_prompt_in_both_languages() -> None:
