@@ -9,20 +9,19 @@ import signal
 from agi.callbacks import CallbackDialer, CallbackHooks
 from agi.scripts import CallHooks
 from agi.server import FastAgiServer
-from hotline import logs
+from hotline import logs, loops
 from hotline.acd.follower import QueueLogFollower
 from hotline.asterisk.runtime import AsteriskRuntime
 from hotline.db.groupcommit import GroupCommit
 from hotline.db.session import Database
 from hotline.routing.service import Router
 from hotline.services.callstore import CallStore
-from hotline.settings import get_settings
+from hotline.settings import Settings, get_settings
 
 logger = logging.getLogger("agi")
 
 
-async def _main() -> None:
-    settings = get_settings()
+async def _main(settings: Settings) -> None:
     database = Database(settings.db_url)
     writer = GroupCommit(database)  # the hooks of many calls share a commit
     runtime = AsteriskRuntime.from_settings(settings)
@@ -56,7 +55,8 @@ async def _main() -> None:
 
 def main() -> None:
     logs.configure()
-    asyncio.run(_main())
+    settings = get_settings()
+    loops.run(_main(settings), settings.event_loop)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ari_app.app import HotlineApp
 from ari_app.context import spool_recordings_dir
-from hotline import logs
+from hotline import logs, loops
 from hotline.settings import Settings, get_settings
 
 
@@ -29,7 +29,7 @@ async def _main(settings: Settings, spool: Path) -> None:
 def main() -> None:
     logs.configure()
     settings = get_settings()
-    asyncio.run(_main(settings, spool_recordings_dir(settings)))
+    loops.run(_main(settings, spool_recordings_dir(settings)), settings.event_loop)
 
 
 if __name__ == "__main__":

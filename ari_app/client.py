@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json as jsonlib
 import logging
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import httpx
+import orjson
 
 from ari_app.errors import AriError, AriNotFound, AriUnavailable, error_for_status
 from ari_app.events import EventStream, OnConnect, OnEvent
@@ -34,7 +34,7 @@ def _answer(method: str, path: str, status: int, text: str) -> Any:
     if not text:
         return None
     try:
-        return jsonlib.loads(text)
+        return orjson.loads(text)
     except ValueError:
         return text
 

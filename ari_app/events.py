@@ -7,11 +7,11 @@ stalls for 100 ms (`websocket_write_timeout`), and every event in between is los
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosedError, InvalidStatus, WebSocketException
 
@@ -131,7 +131,7 @@ class EventStream:
 
     def _dispatch(self, raw: str | bytes) -> None:
         try:
-            event = json.loads(raw)
+            event = orjson.loads(raw)  # every event and reply crosses here: the fast parser
         except ValueError:
             logger.warning("ARI events: skipped a frame that is not JSON: %.80r", raw)
             return

@@ -14,12 +14,12 @@ HTTP request to an unreachable Asterisk.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from itertools import count
 from typing import Any
 
+import orjson
 from websockets.exceptions import ConnectionClosed
 
 from ari_app.errors import AriUnavailable
@@ -101,11 +101,11 @@ class WsRest:
             frame["query_strings"] = [{"name": k, "value": v} for k, v in params.items()]
         if body is not None:
             frame["content_type"] = "application/json"
-            frame["message_body"] = json.dumps(body)
+            frame["message_body"] = orjson.dumps(body).decode()
         future: asyncio.Future[tuple[int, str]] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = future
         try:
-            await send(json.dumps(frame))
+            await send(orjson.dumps(frame).decode())  # a text frame, as Asterisk expects
             async with asyncio.timeout(self.timeout if timeout is None else timeout):
                 return await future
         except TimeoutError as exc:

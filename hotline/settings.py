@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # ari_app follows the agents' phones for the desk's screen-pop (endpoint subscriptions); off: no
     # pops, and Asterisk builds no events of the agents' channels for ari_app
     desk_events: bool = True
+    # the asyncio event loop of ari_app and agi: uvloop (libuv, less CPU per event and request) or
+    # the standard library's
+    event_loop: Literal["uvloop", "asyncio"] = "uvloop"
     rtp_start: int = 10000
     rtp_end: int = 20000
 

@@ -12,6 +12,7 @@ answered | due (retry) | failed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -140,7 +141,11 @@ def placement_uid(session: Session, callback: Callback) -> str:
     return call.uid
 
 
-def call_for_channel(session: Session, channel_id: str) -> Call | None:
-    """The call a placeholder channel belongs to (queue accounting of callback attempts)."""
-    stmt = select(Call).join(Callback, Callback.call_id == Call.id).where(Callback.channel_id == channel_id)
-    return session.scalar(stmt)
+def calls_for_channels(session: Session, channel_ids: Sequence[str]) -> dict[str, Call]:
+    """The calls these placeholder channels belong to (queue accounting of callback attempts)."""
+    stmt = (
+        select(Callback.channel_id, Call)
+        .join(Call, Callback.call_id == Call.id)
+        .where(Callback.channel_id.in_(channel_ids))
+    )
+    return {channel_id: call for channel_id, call in session.execute(stmt) if channel_id}

@@ -8,14 +8,14 @@ outcome verb (TERMINAL); CONNECT is not an outcome, the COMPLETE* or TRANSFER af
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.acd.callbacks import call_for_channel
+from hotline.acd.callbacks import calls_for_channels
 from hotline.db.models import Agent, Call, QueueEvent
 
 ENTER = "ENTERQUEUE"
@@ -83,28 +83,46 @@ class Ingested:
 def ingest(session: Session, lines: Iterable[QueueLogLine]) -> Ingested:
     """Store the lines as queue events and account them on their calls (wait, agent, talk, outcome)."""
     done = Ingested()
-    calls: dict[str, Call | None] = {}
+    lines = list(lines)
     agents: dict[str, int | None] = {}
-    for line in lines:
-        call = None
-        if line.callid and line.callid != NO_CALL:
-            if line.callid not in calls:
-                stmt = select(Call).where(Call.channel_id == line.callid).order_by(Call.id.desc()).limit(1)
-                calls[line.callid] = session.scalar(stmt) or call_for_channel(session, line.callid)
-            call = calls[line.callid]
-        agent = line.agent if line.agent and line.agent != NO_CALL else None
-        session.add(
-            QueueEvent(
-                at=line.at, call_id=call.id if call else None, channel_id=_none(line.callid),
-                queue=line.queue, agent=agent, event=line.event, data=list(line.data), source=SOURCE_ASTERISK,
-            )
-        )  # fmt: skip
-        done.events += 1
-        if line.event in ANSWERED and agent:
-            done.ended.append((agent, line.queue))
-        if call is not None:
-            _account(session, call, line, agent, agents)
+    with session.no_autoflush:  # the events added so far need no flush before each lookup
+        calls = _calls_of(session, {line.callid for line in lines if line.callid and line.callid != NO_CALL})
+        for line in lines:
+            _ingest_line(session, line, calls.get(line.callid), agents, done)
     return done
+
+
+def _calls_of(session: Session, channel_ids: set[str]) -> dict[str, Call | None]:
+    """The call of each queue_log call id (a channel id), in one query for the whole batch: the
+    newest call on that channel, or the call whose callback placeholder it is."""
+    calls: dict[str, Call | None] = dict.fromkeys(channel_ids)
+    for chunk in _chunks(sorted(channel_ids), 500):
+        for call in session.scalars(select(Call).where(Call.channel_id.in_(chunk)).order_by(Call.id)):
+            calls[call.channel_id or ""] = call  # ordered by id: the newest wins
+    for chunk in _chunks([c for c, call in calls.items() if call is None], 500):
+        calls.update(calls_for_channels(session, chunk))
+    return calls
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _ingest_line(session: Session, line: QueueLogLine, call: Call | None, agents: dict[str, int | None],
+                 done: Ingested) -> None:  # fmt: skip
+    agent = line.agent if line.agent and line.agent != NO_CALL else None
+    session.add(
+        QueueEvent(
+            at=line.at, call_id=call.id if call else None, channel_id=_none(line.callid),
+            queue=line.queue, agent=agent, event=line.event, data=list(line.data), source=SOURCE_ASTERISK,
+        )
+    )  # fmt: skip
+    done.events += 1
+    if line.event in ANSWERED and agent:
+        done.ended.append((agent, line.queue))
+    if call is not None:
+        _account(session, call, line, agent, agents)
 
 
 def _none(callid: str) -> str | None:
