@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from agi.server import AgiRequest, Handler
 from hotline import vocabulary as v
+from hotline.db.base import utcnow
 from hotline.routing.service import Router, settled_reason
 from hotline.services.calls import CallEntry, CallNotFound
 from hotline.services.callstore import CallStore, host_recording_path, keep_queue_message
@@ -71,8 +73,13 @@ class CallHooks:
         if not uid or uid.startswith("ast"):
             logger.warning("channel %s: agent %s answered a call with no call row", req.channel, endpoint)
             return
+        # The agent's leg waits in this gosub before it is bridged to the caller: answer at once and
+        # store the answer beside (its time taken now; the hang-up's write queues behind it).
+        self.spawn(self._connected(uid, endpoint, req.channel, utcnow()), f"connected-{uid}")
+
+    async def _connected(self, uid: str, endpoint: str, channel: str, at: datetime) -> None:
         try:
-            await self.store.connected(uid, endpoint, req.channel)
+            await self.store.connected(uid, endpoint, channel, at=at)
         except CallNotFound:
             logger.error("call %s: connected but unknown", uid)
             return
@@ -121,7 +128,8 @@ class CallHooks:
         return path
 
     def spawn(self, work: Coroutine[Any, Any, object], name: str) -> None:
-        """Run `work` beside the AGI conversation (a recording being measured); drained at shutdown."""
+        """Run `work` beside the AGI conversation (an answer stored, a recording measured); drained at
+        shutdown."""
         task = asyncio.create_task(work, name=name)
         self.background.add(task)
         task.add_done_callback(self._done)
@@ -129,7 +137,7 @@ class CallHooks:
     def _done(self, task: asyncio.Task[object]) -> None:
         self.background.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            logger.error("recording task %s failed: %r", task.get_name(), task.exception())
+            logger.error("background task %s failed: %r", task.get_name(), task.exception())
 
     async def drain(self, timeout: float = 20.0) -> None:
         """Let recordings in progress be measured and stored before the server exits."""

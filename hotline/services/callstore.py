@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from hotline.db.groupcommit import GroupCommit
@@ -37,8 +38,12 @@ class CallStore:
     async def uid_for_channel(self, channel_id: str) -> str | None:
         return await self.writer.run(lambda session: calls.uid_for_channel(session, channel_id))
 
-    async def connected(self, uid: str, endpoint: str, channel: str | None = None) -> None:
-        await self.writer.run(lambda session: calls.mark_connected(session, uid, endpoint, channel=channel))
+    async def connected(
+        self, uid: str, endpoint: str, channel: str | None = None, at: datetime | None = None
+    ) -> None:
+        await self.writer.run(
+            lambda session: calls.mark_connected(session, uid, endpoint, at=at, channel=channel)
+        )
 
     async def ended(self, uid: str, cause: str | None) -> bool:
         """Close the call row; True when the call had been answered (so a recording is due)."""
