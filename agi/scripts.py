@@ -86,7 +86,14 @@ class CallHooks:
         logger.info("call %s: answered by %s", uid, endpoint)
 
     async def call_ended(self, req: AgiRequest) -> None:
+        """The caller's hang-up handler: the channel waits on it, so only what the request holds is
+        read here; closing the row and keeping the recording or message happen beside it."""
         uid, cause, recording, message = (req.argv + ["", "", "", ""])[:4]
+        queue = (await req.get_variable(v.VAR_QUEUE) or None) if message else None
+        self.spawn(self._ended(req, uid, cause, recording, message, queue), f"ended-{uid or req.uniqueid}")
+
+    async def _ended(self, req: AgiRequest, uid: str, cause: str, recording: str, message: str,
+                     queue: str | None) -> None:  # fmt: skip
         if not uid:  # hung up before ari_app set the call id: find the row by its channel
             uid = await self.store.uid_for_channel(req.uniqueid) or ""
         if not uid or uid.startswith("ast"):
@@ -102,7 +109,6 @@ class CallHooks:
             self._keep_recording(uid, recording)
         if message:
             path = self._host_path(uid, message, "wav")
-            queue = await req.get_variable(v.VAR_QUEUE) or None
             if path is not None:
                 self.spawn(keep_queue_message(self.store, uid, path, queue), f"message-{uid}")
 
