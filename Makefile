@@ -12,14 +12,17 @@ up: setup
 
 # Everything on SQLite (the embedded default); on PostgreSQL (production) the unit and wire tests
 # that use a database and the integration cases whose database work differs: a recorded call, live
-# and fail-open routing. Two pytest-xdist workers, a file each at a time; each worker runs its own
-# private center (its own ports, state directory and databases: tests/dbutil.worker).
+# and fail-open routing. pytest-xdist workers take a file each at a time, in collection order (the
+# integration files first: tests/conftest.py) rather than xdist's most-tests-first, so the workers
+# end together on short unit files. Each worker runs its own private center (its own ports, state
+# directory and databases: tests/dbutil.worker); an integration test mostly waits on real calls,
+# so the SQLite run has three workers (on two cores), the PostgreSQL run, with little of that, two.
 PG_INTEGRATION := tests/integration/walking_skeleton tests/integration/routing tests/integration/failopen
-PYTEST := $(VENV)/bin/pytest -n 2 --dist loadfile
+PYTEST := $(VENV)/bin/pytest --dist loadfile --no-loadscope-reorder
 
 test: system venv
-	$(PYTEST)
-	HOTLINE_TEST_DB=postgresql $(PYTEST) tests/unit tests/wire $(PG_INTEGRATION)
+	$(PYTEST) -n 3
+	HOTLINE_TEST_DB=postgresql $(PYTEST) -n 2 tests/unit tests/wire $(PG_INTEGRATION)
 
 setup: system venv
 	$(HOTLINE) db upgrade

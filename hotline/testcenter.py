@@ -6,11 +6,12 @@ a real Asterisk, the FastAGI server and ari_app (and the console when asked for)
         center.settings, center.runtime, center.services["ari_app"].pid()
 
 Everything is rebuilt on entry (the state directory is removed first), so two private centers never
-share anything but the cached Asterisk root tarball.
+share anything but the cached Asterisk root tarball (and the built prompts, when given a prompts_cache).
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
@@ -114,6 +115,17 @@ def remove_state_dir(home: Path) -> None:
     shutil.rmtree(home, ignore_errors=False)
 
 
+def copy_prompts(settings: Settings, cache: Path) -> None:
+    """The prompts built (`hotline prompts build`, unchanged ones skipped) in `cache`, which centers
+    share (one builds at a time, under a lock), then copied into this center's sounds directory."""
+    cache.mkdir(parents=True, exist_ok=True)
+    cached = settings.model_copy(update={"home": cache})
+    with (cache / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        build_prompts(cached)
+        shutil.copytree(cached.sounds_dir, settings.sounds_dir, dirs_exist_ok=True)
+
+
 def _fresh_home(env: dict[str, str]) -> Path:
     """Stop an Asterisk a crashed earlier run may have left, then start from an empty state directory."""
     home = Path(env["HOTLINE_HOME"])
@@ -133,12 +145,14 @@ def private_center(
     settings_cls: type[Settings] = Settings,
     progress: Callable[[str], None] = print,
     services: Sequence[str] = SERVICES,
+    prompts_cache: Path | None = None,
 ) -> Iterator[PrivateCenter]:
     """Provision and start a private center described by `env` (see center_env); stop it on exit.
 
     database_url(home) makes the (empty) database and returns its URL; by default SQLite in the state
     directory. prepare(settings) runs before the Asterisk configuration is rendered (a benchmark puts
     its site templates there). `services` are the child processes started (add "console" for it).
+    prompts_cache: a directory the prompts are built in once and copied from (see copy_prompts).
     Raises if Asterisk cannot be provisioned or a service does not start.
     """
     env = dict(env)
@@ -150,7 +164,10 @@ def private_center(
     database = Database(settings.db_url)
     with database.session() as session:
         seed_demo(session)
-    build_prompts(settings)
+    if prompts_cache is None:
+        build_prompts(settings)
+    else:
+        copy_prompts(settings, prompts_cache)
     if prepare is not None:
         prepare(settings)
     runtime.install(progress=progress)

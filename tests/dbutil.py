@@ -53,29 +53,55 @@ def drop_database(name: str) -> None:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-_templates: dict[str, str] = {}  # kind -> this process's migrated template (SQLite file or database)
+_templates: dict[tuple[str, str], str] = {}  # (kind, schema) -> this process's template database
 
 
-def _template() -> str:
-    """A database migrated to head once per test process: copied (SQLite) or cloned (PostgreSQL's
-    CREATE DATABASE ... TEMPLATE) for each test instead of running every migration again."""
+def _template(schema: str = "migrated") -> str:
+    """A database with the whole schema made once per test process, copied (SQLite) or cloned
+    (PostgreSQL's CREATE DATABASE ... TEMPLATE) for each test instead of being made again: "migrated"
+    runs every migration to Alembic head, "demo" adds the demo data (`hotline db seed --demo`) to that,
+    "modelled" creates the models' tables (metadata.create_all)."""
     from hotline.db import migrate
+    from hotline.db.base import Base
     from hotline.db.session import Database
+    from hotline.services.seed import seed_demo
 
     kind = db_kind()
-    if kind not in _templates:
-        name = worker_name("hotline_template")
+    if (kind, schema) not in _templates:
+        name = worker_name(f"hotline_template_{schema}")
         folder = Path(tempfile.mkdtemp(prefix="hotline-template-"))
         url = fresh_database(name, folder)
-        migrate.upgrade(url)
-        Database(url).dispose()
-        _templates[kind] = str(folder / f"{name}.db") if kind == "sqlite" else name
-    return _templates[kind]
+        if schema == "modelled":
+            db = Database(url)
+            Base.metadata.create_all(db.engine)
+        else:
+            migrate.upgrade(url)
+            db = Database(url)
+            if schema == "demo":
+                with db.session() as session:
+                    seed_demo(session)
+        db.dispose()
+        _templates[kind, schema] = str(folder / f"{name}.db") if kind == "sqlite" else name
+    return _templates[kind, schema]
 
 
 def migrated_database(name: str, sqlite_dir: Path) -> str:
     """A new database called `name` with the whole schema (Alembic head); returns its URL."""
-    template = _template()
+    return _clone(_template("migrated"), name, sqlite_dir)
+
+
+def seeded_database(name: str, sqlite_dir: Path) -> str:
+    """A new database called `name` with the whole schema and the demo data; returns its URL."""
+    return _clone(_template("demo"), name, sqlite_dir)
+
+
+def modelled_database(name: str, sqlite_dir: Path) -> str:
+    """A new database called `name` with the tables of the models imported so far (create_all, made
+    once per process: import the models before the first call); returns its URL."""
+    return _clone(_template("modelled"), name, sqlite_dir)
+
+
+def _clone(template: str, name: str, sqlite_dir: Path) -> str:
     if db_kind() == "sqlite":
         path = sqlite_dir / f"{name}.db"
         for suffix in ("", "-wal", "-shm"):

@@ -13,9 +13,10 @@ from tests.integration.center import REPO, Center, center_env
 
 DB_NAME = worker_name("hotline_integration")
 # Each pytest-xdist worker runs its own center: ports from BASE, SIPp's own ports apart too.
-# Per worker: the center at BASE (25000, 29000, ...), a second center of a test (hotline up, the
-# Asterisk lifecycle) at BASE + 1000, SIPp's own ports at BASE + 2100 / + 2400 and media from 31000.
-BASE = 25000 + 4000 * worker()
+# Per worker: the center at BASE (21000, 25000, 29000 for the Makefile's three workers: all below the
+# ephemeral range, 32768+), a second center of a test (hotline up, the Asterisk lifecycle) at
+# BASE + 1000, SIPp's own ports at BASE + 2100 / + 2400 and media from 31000.
+BASE = 21000 + 4000 * worker()
 SECOND_BASE = BASE + 1000
 SIPP_PORTS = {
     "HOTLINE_SIPP_AGENT_PORT": str(BASE + 2100),
@@ -43,6 +44,7 @@ def center() -> Iterator[Center]:
             database_url=lambda home: fresh_database(DB_NAME, home),
             settings_cls=PortSettings,
             services=(*SERVICES, "console"),  # the browser tests use the console
+            prompts_cache=REPO / "var" / "test" / "prompts",  # built by the first center, copied
         ) as started:
             yield Center(**vars(started))
     finally:

@@ -9,11 +9,10 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 
-from hotline.db.base import Base
 from hotline.db.session import Database
 from hotline.settings import Settings, get_settings
 from hotline.users import passwords
-from tests.dbutil import drop_database, fresh_database, worker_name
+from tests.dbutil import drop_database, modelled_database, worker_name
 from webconsole import create_app
 
 CONSOLE_DB = worker_name("hotline_console_auth")
@@ -30,11 +29,7 @@ def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> PasswordHasher:
 @pytest.fixture
 def db_url(tmp_path: Path) -> Iterator[str]:
     """An empty database with the models' tables (SQLite, or PostgreSQL with HOTLINE_TEST_DB)."""
-    url = fresh_database(CONSOLE_DB, tmp_path)
-    db = Database(url)
-    Base.metadata.create_all(db.engine)
-    db.dispose()
-    yield url
+    yield modelled_database(CONSOLE_DB, tmp_path)
     drop_database(CONSOLE_DB)
 
 

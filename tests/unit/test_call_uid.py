@@ -9,7 +9,6 @@ import pytest
 from hotline import vocabulary as v
 from hotline.db.session import Database
 from hotline.services import calls
-from hotline.services.seed import seed_demo
 
 DIALPLAN_UID = hashlib.sha1(b"1700000000.1-1700000000-12345").hexdigest()
 
@@ -18,10 +17,9 @@ DIALPLAN_UID = hashlib.sha1(b"1700000000.1-1700000000-12345").hexdigest()
     ("proposed", "kept"),
     [(DIALPLAN_UID, True), ("../../etc/passwd", False), ("ABCDEF" * 6, False), ("", False), (None, False)],
 )
-def test_a_proposed_call_id_is_kept_only_when_it_is_hex(database: Database, proposed: str | None,
+def test_a_proposed_call_id_is_kept_only_when_it_is_hex(demo_database: Database, proposed: str | None,
                                                         kept: bool) -> None:  # fmt: skip
-    with database.session() as session:
-        seed_demo(session)
+    with demo_database.session() as session:
         entry = calls.CallEntry("1.1", "1.1", "13800138001", "10109366", v.VIA_ARI, "city", uid=proposed)
         uid = calls.register_call(session, entry).uid
         assert (uid == proposed) is kept

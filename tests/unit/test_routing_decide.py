@@ -30,10 +30,8 @@ DEMO = resources.files("hotline.routing").joinpath("demo.yaml").read_text(encodi
 
 
 @pytest.fixture
-def db(database: Database) -> Database:
-    with database.session() as session:
-        seed_demo(session)
-    return database
+def db(demo_database: Database) -> Database:
+    return demo_database
 
 
 def decide(

@@ -19,7 +19,6 @@ from ari_app.app import HotlineApp
 from hotline.db.models import Call
 from hotline.db.session import Database
 from hotline.secrets import SecretStore
-from hotline.services.seed import seed_demo
 from hotline.settings import Settings
 from tests.wire.fake_ari import FakeAri, Recorded, Route
 from tests.wire.wiretools import until, wire
@@ -102,11 +101,9 @@ class Lab:
 
 
 @pytest.fixture
-def lab(tmp_path: Path, database: Database, monkeypatch: pytest.MonkeyPatch) -> Lab:
+def lab(tmp_path: Path, demo_database: Database, monkeypatch: pytest.MonkeyPatch) -> Lab:
     monkeypatch.setenv("HOTLINE_CONFIG", str(tmp_path / "absent.toml"))
-    with database.session() as session:
-        seed_demo(session)
-    return Lab(tmp_path, database)
+    return Lab(tmp_path, demo_database)
 
 
 @asynccontextmanager
