@@ -190,9 +190,7 @@ def account(center: PrivateCenter, step: LoadStep, started: datetime) -> dict[st
     """What Asterisk and the database say of the step: agent answers, recordings, queue waits."""
     with center.database.session() as session:
         events = list(session.scalars(select(QueueEvent).where(QueueEvent.at >= started)))
-        waits = [
-            float(e.data[0]) for e in events if e.event == "CONNECT" and e.data and e.data[0].isdigit()
-        ]
+        waits = [float(e.data[0]) for e in events if e.event == "CONNECT" and e.data and e.data[0].isdigit()]
         verbs = dict(Counter(e.event for e in events if e.event in STEP_VERBS))
         if step.flow == "dialplan":
             files = list((center.settings.recordings_dir / "bench").glob("*.wav"))
