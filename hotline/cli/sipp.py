@@ -256,6 +256,7 @@ def agent(
         signal.signal(signal.SIGTERM, previous)
         crashed = not phone.running
         phone.stop()
-    click.echo(f"{endpoint}: answered {phone.answered} call(s); unregistered")
+    left = "unregistered" if phone.unregistered else "could not unregister (see the log)"
+    click.echo(f"{endpoint}: answered {phone.answered} call(s); {left}")
     if crashed:
         raise UserError(f"{endpoint}: the SIPp phone stopped unexpectedly")

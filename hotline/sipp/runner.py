@@ -172,6 +172,7 @@ class AgentPhone:
         self._stopping = threading.Event()
         self._refresher: threading.Thread | None = None
         self.registered = False
+        self.unregistered = False  # stop() had its REGISTER with Expires: 0 accepted
         self.register_failures = 0
         self.last_register: SippResult | None = None
 
@@ -293,9 +294,12 @@ class AgentPhone:
             self._refresher.join()
         self._refresher = None
         if unregister and self.registered:
-            result = self.register(0)
-            if not result.ok:
-                logger.warning("agent %s: unregister failed: %s", self.endpoint, result.summary())
+            for attempt in (1, 2):  # once more after a lost exchange (a loaded machine, a late reply)
+                result = self.register(0)
+                if result.ok:
+                    self.unregistered = True
+                    break
+                logger.warning("agent %s: unregister %d failed: %s", self.endpoint, attempt, result.summary())
         if self._reg_ports is not None:
             self._reg_ports.release()
         return self._uas.stop() if self._uas is not None else None
