@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,9 @@ class CallState:
     recordings: dict[str, asyncio.Event] = field(default_factory=dict)
     recording_results: dict[str, str] = field(default_factory=dict)
     digit_arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    # when the call entered Stasis and when its last key arrived (loop clock): the log's stage times
+    started: float = field(default_factory=time.monotonic)
+    last_digit_at: float | None = None
     _seq: int = 0
 
     @classmethod
@@ -48,6 +52,14 @@ class CallState:
             args=args,
             dialplan_uid=args[2] if len(args) > 2 and args[2] else None,
         )
+
+    def since_start(self) -> str:
+        return f"{1000 * (time.monotonic() - self.started):.0f} ms after StasisStart"
+
+    def since_last_key(self) -> str:
+        if self.last_digit_at is None:
+            return "no key pressed"
+        return f"{1000 * (time.monotonic() - self.last_digit_at):.0f} ms after the last key"
 
     # ---- events (called from the read loop: must not block) ----
     def handle(self, event: dict[str, Any]) -> None:
@@ -71,6 +83,7 @@ class CallState:
 
     def on_ChannelDtmfReceived(self, event: dict[str, Any]) -> None:
         self.dtmf.put_nowait(str(event.get("digit", "")))
+        self.last_digit_at = time.monotonic()
         self.digit_arrived.set()
 
     def on_RecordingFinished(self, event: dict[str, Any]) -> None:

@@ -35,8 +35,8 @@ async def inbound(ctx: AppContext, state: CallState) -> None:
 
     decision, new = await ctx.router.decide_then(state.caller, state.dialed, register)
     state.uid = new.uid
-    logger.info("call %s: channel %s from %s entered (%s: %s)", new.uid, ch, state.caller,
-                decision.reason, decision.detail)  # fmt: skip
+    logger.info("call %s: channel %s from %s entered (%s: %s), row written %s", new.uid, ch, state.caller,
+                decision.reason, decision.detail, state.since_start())  # fmt: skip
     state.queue = decision.queue  # where a give-back (a failing flow) queues the call
     if new.uid != state.dialplan_uid:  # the dialplan's id was missing or malformed: ours is the one
         await ari.set_var(ch, f"__{v.VAR_CALL_ID}", new.uid)
@@ -101,4 +101,5 @@ async def hand_on(ctx: AppContext, state: CallState, call: IvrCall, outcome: Out
     queue = outcome.queue or ctx.settings.default_queue
     route = v.route_value(queue, outcome.overflow_queue, outcome.overflow_wait, call.language, call.county)
     await ari.continue_in_dialplan(ch, v.CTX_ACD, v.route_exten(route), 1)
-    logger.info("call %s: handed to the ACD (queue %s)", call.uid, queue)
+    logger.info("call %s: handed to the ACD (queue %s) %s, %s", call.uid, queue, state.since_start(),
+                state.since_last_key())  # fmt: skip
