@@ -7,10 +7,16 @@ A cache that expires under load must not send every call of a burst to the datab
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
+
+# A cache older than this share of its time to live is re-read in the background (`start`).
+REFRESH_AHEAD = 0.6
 
 
 class SingleFlight:
@@ -21,11 +27,22 @@ class SingleFlight:
         self._running: dict[Hashable, asyncio.Future[Any]] = {}
 
     async def run(self, key: Hashable, make: Callable[[], Awaitable[T]]) -> T:
+        running = self.start(key, make)
+        # shield: one caller cancelled (its call hung up) must not cancel the others' refresh
+        result: T = await asyncio.shield(running)
+        return result
+
+    def start(self, key: Hashable, make: Callable[[], Awaitable[T]]) -> asyncio.Future[Any]:
+        """The run for `key` under way, or a new one, without waiting for it (a refresh ahead of
+        expiry: nobody waits; a failure is logged and the next call tries again)."""
         running = self._running.get(key)
         if running is None:
             running = asyncio.ensure_future(make())
             self._running[key] = running
-            running.add_done_callback(lambda _f: self._running.pop(key, None))
-        # shield: one caller cancelled (its call hung up) must not cancel the others' refresh
-        result: T = await asyncio.shield(running)
-        return result
+            running.add_done_callback(lambda f: self._done(key, f))
+        return running
+
+    def _done(self, key: Hashable, future: asyncio.Future[Any]) -> None:
+        self._running.pop(key, None)
+        if not future.cancelled() and future.exception() is not None:
+            logger.warning("refresh of %s failed: %r", key, future.exception())

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from hotline.db.models import IvrFlow
 from hotline.db.session import Database
 from hotline.ivr.schema import Flow, flow_from_data, parse_flow
-from hotline.singleflight import SingleFlight
+from hotline.singleflight import REFRESH_AHEAD, SingleFlight
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +98,10 @@ class FlowCache:
     async def current(self, name: str) -> tuple[int, Flow] | None:
         """(version, Flow) of the newest version of `name`, or None if it was never loaded."""
         cached = self._flows.get(name)
-        if cached is not None and time.monotonic() < self._checked.get(name, 0.0) + self.VERSION_TTL:
+        age = time.monotonic() - self._checked.get(name, 0.0)
+        if cached is not None and age < self.VERSION_TTL:
+            if age >= self.VERSION_TTL * REFRESH_AHEAD:  # ahead of expiry: no call waits for it
+                self._flight.start(name, lambda: self._refresh(name))
             return cached
         return await self._flight.run(name, lambda: self._refresh(name))
 

@@ -28,7 +28,7 @@ from hotline.routing.clock import center_now
 from hotline.routing.numbers import Number, describe, dialled_digits, normalise
 from hotline.routing.store import CountyInfo, RoutingTable, routing_table
 from hotline.settings import Settings
-from hotline.singleflight import SingleFlight
+from hotline.singleflight import REFRESH_AHEAD, SingleFlight
 
 logger = logging.getLogger(__name__)
 
@@ -235,8 +235,13 @@ class Router:
 
     async def table(self) -> RoutingTable:
         """The routing snapshot, re-read when older than TABLE_TTL."""
-        if self._table is None or time.monotonic() >= self._expires:
+        now = time.monotonic()
+        if self._table is None or now >= self._expires:
             return await self._flight.run("table", self._reload)
+        if now >= self._expires - self.TABLE_TTL * (1 - REFRESH_AHEAD):
+            # re-read ahead of expiry while calls go on with this one: under steady traffic no call
+            # waits for a reload (after a quiet spell the first call still gets a fresh table)
+            self._flight.start("table", self._reload)
         return self._table
 
     async def _reload(self) -> RoutingTable:

@@ -105,3 +105,29 @@ def test_a_cancelled_waiter_does_not_cancel_the_shared_run() -> None:
         return await second
 
     assert asyncio.run(main()) == "table"
+
+
+def test_a_refresh_started_ahead_runs_once_without_anyone_waiting_and_a_failure_is_not_kept() -> None:
+    runs: list[str] = []
+    release = asyncio.Event()
+
+    async def reload() -> str:
+        runs.append("reload")
+        await release.wait()
+        if len(runs) == 1:
+            raise RuntimeError("database away")
+        return "fresh"
+
+    async def scenario() -> tuple[bool, bool, str]:
+        flight = SingleFlight()
+        first = flight.start("table", reload)
+        again = flight.start("table", reload)  # while one runs, a second start joins it
+        shared = first is again and not first.done()
+        release.set()
+        await asyncio.sleep(0.01)
+        failed = first.done() and first.exception() is not None
+        return shared, failed, await flight.run("table", reload)
+
+    shared, failed, result = asyncio.run(scenario())
+    assert shared and failed
+    assert result == "fresh" and runs == ["reload", "reload"]
