@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -36,21 +36,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    """A migrated, empty database of the kind under test (SQLite or PostgreSQL)."""
+def _worker_database(make: Callable[[str, Path], str], tmp_path: Path) -> Iterator[Database]:
     name = worker_name("hotline_unit")
-    db = Database(migrated_database(name, tmp_path))
+    db = Database(make(name, tmp_path))
     yield db
     db.dispose()
     drop_database(name)
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[Database]:
+    """A migrated, empty database of the kind under test (SQLite or PostgreSQL)."""
+    yield from _worker_database(migrated_database, tmp_path)
 
 
 @pytest.fixture
 def demo_database(tmp_path: Path) -> Iterator[Database]:
     """`database` with the demo data seeded (`hotline db seed --demo`, done once per process and cloned)."""
-    name = worker_name("hotline_unit")
-    db = Database(seeded_database(name, tmp_path))
-    yield db
-    db.dispose()
-    drop_database(name)
+    yield from _worker_database(seeded_database, tmp_path)

@@ -13,6 +13,8 @@ from hotline.db.session import Database
 from hotline.settings import Settings, get_settings
 from hotline.users import passwords
 from tests.dbutil import drop_database, modelled_database, worker_name
+from tests.unit.consoletools import Api, api_clients
+from tests.unit.ticketdata import World, build_world
 from webconsole import create_app
 
 CONSOLE_DB = worker_name("hotline_console_auth")
@@ -51,3 +53,15 @@ def console_app(console_settings: Settings, fast_passwords: PasswordHasher) -> I
     app = create_app({"TESTING": True}, settings=console_settings)
     yield app
     app.extensions["hotline"].close()
+
+
+@pytest.fixture
+def world(console_db: Database) -> World:
+    """The console tests' people, county, merchants and member (a file may define its own)."""
+    return build_world(console_db)
+
+
+@pytest.fixture
+def api(console_app: Flask, console_db: Database, world: World) -> dict[str, Api]:
+    """An API client per user of the test world (one per role, "nobody" holds none)."""
+    return api_clients(console_app, console_db)

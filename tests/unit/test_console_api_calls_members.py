@@ -10,21 +10,9 @@ from flask import Flask
 
 from hotline.db.session import Database
 from tests.unit.calltools import T0, add_call, recordings_dir, write_wav
-from tests.unit.consoletools import Api, api_clients, client_of, error_of, new_ticket
-from tests.unit.ticketdata import World, build_world
+from tests.unit.consoletools import Api, client_of, error_of, new_ticket
+from tests.unit.ticketdata import World
 from webconsole.auth import access_of
-
-
-@pytest.fixture
-def world(console_db: Database) -> World:
-    return build_world(console_db)
-
-
-@pytest.fixture
-def api(console_app: Flask, console_db: Database, world: World) -> dict[str, Api]:
-    """An API client per user of the test world (one per role, "nobody" holds none)."""
-    return api_clients(console_app, console_db)
-
 
 # ---- authentication ----
 

@@ -5,25 +5,12 @@ fields), and search a page at a time with next links."""
 from __future__ import annotations
 
 import pytest
-from flask import Flask
 
 from hotline.db.session import Database
 from tests.unit import ticketdata
 from tests.unit.calltools import add_call
-from tests.unit.consoletools import Api, api_clients, error_of, new_ticket
-from tests.unit.ticketdata import World, build_world
-
-
-@pytest.fixture
-def world(console_db: Database) -> World:
-    return build_world(console_db)
-
-
-@pytest.fixture
-def api(console_app: Flask, console_db: Database, world: World) -> dict[str, Api]:
-    """An API client per user of the test world (one per role, "nobody" holds none)."""
-    return api_clients(console_app, console_db)
-
+from tests.unit.consoletools import Api, error_of, new_ticket
+from tests.unit.ticketdata import World
 
 # ---- tickets: the service loop end to end ----
 

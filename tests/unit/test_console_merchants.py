@@ -19,14 +19,9 @@ from hotline.db.models import Merchant
 from hotline.db.service_models import CreditEvent, MerchantStaff
 from hotline.db.session import Database
 from tests.unit.consoletools import client_of, csrf_token
-from tests.unit.ticketdata import World, build_world
+from tests.unit.ticketdata import World
 
 EVIL = '<img src=x onerror="alert(1)">'
-
-
-@pytest.fixture
-def world(console_db: Database) -> World:
-    return build_world(console_db)
 
 
 def post(client: FlaskClient, path: str, data: Mapping[str, object]) -> TestResponse:

@@ -18,7 +18,7 @@ from hotline.db.service_models import WebOrder
 from hotline.db.session import Database
 from hotline.settings import Settings
 from tests.unit.consoletools import csrf_token
-from tests.unit.ticketdata import World, build_world
+from tests.unit.ticketdata import World
 from webconsole import create_app
 
 EVIL = "<b onmouseover=alert(1)>好</b>"
@@ -30,11 +30,6 @@ ORDER = {
     "address": "福华路3号",
     "description": "每周两次打扫卫生",
 }
-
-
-@pytest.fixture
-def world(console_db: Database) -> World:
-    return build_world(console_db)
 
 
 @pytest.fixture

@@ -19,14 +19,9 @@ from hotline.db.session import Database
 from hotline.tickets import create_web_order
 from hotline.tickets.weborders import rejection_reason
 from tests.unit.consoletools import client_of, csrf_token
-from tests.unit.ticketdata import MEMBER_PHONE, T0, World, build_world
+from tests.unit.ticketdata import MEMBER_PHONE, T0, World
 
 EVIL = "<script>document.title='pwned'</script>"
-
-
-@pytest.fixture
-def world(console_db: Database) -> World:
-    return build_world(console_db)
 
 
 def order(db: Database, world: World, minutes: int, **changes: object) -> int:
