@@ -56,7 +56,7 @@ async def _main(settings: Settings) -> None:
 def main() -> None:
     logs.configure()
     settings = get_settings()
-    loops.run(_main(settings), settings.event_loop)
+    loops.run(_main(settings), settings.event_loop, settings.control_nice)
 
 
 if __name__ == "__main__":

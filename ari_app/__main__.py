@@ -29,7 +29,7 @@ async def _main(settings: Settings, spool: Path) -> None:
 def main() -> None:
     logs.configure()
     settings = get_settings()
-    loops.run(_main(settings, spool_recordings_dir(settings)), settings.event_loop)
+    loops.run(_main(settings, spool_recordings_dir(settings)), settings.event_loop, settings.control_nice)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,16 @@ def _answer(method: str, path: str, status: int, text: str) -> Any:
         return text
 
 
+def _log_unawaited(method: str, path: str, done: asyncio.Future[tuple[int, str]]) -> None:
+    """The answer to a request nobody waits for: only a failure other than 404 is worth a line."""
+    if done.cancelled():
+        return
+    exc = done.exception()
+    status = done.result()[0] if exc is None else 0
+    if exc is not None or (status >= 400 and status != 404):
+        logger.warning("ARI %s %s: %s", method, path, exc or f"status {status}")
+
+
 class AriClient:
     """One Stasis app's connection to Asterisk: `run()` the events, call the REST helpers."""
 
@@ -306,9 +316,19 @@ class AriClient:
         result: dict[str, Any] = await self.req("POST", path, params=params, fast=True, key=channel_id)
         return result
 
-    async def stop_playback(self, playback_id: str) -> None:
-        """Stop a playback."""
-        await self.req("DELETE", f"/playbacks/{quote_id(playback_id)}", fast=True)
+    async def stop_playback(self, playback_id: str, channel_id: str = "", *, wait: bool = True) -> None:
+        """Stop a playback; given its channel, the stop travels in order with that channel's requests.
+
+        wait=False (a caller's key stopped the prompt): return once the stop is on its WebSocket, ahead
+        of the channel's next request, without waiting for Asterisk's answer (a playback that finished
+        meanwhile is no error; another failure is logged). On HTTP it waits as usual."""
+        path = f"/playbacks/{quote_id(playback_id)}"
+        lane = None if wait else self._lane(channel_id or path)
+        if lane is None:
+            await self.req("DELETE", path, fast=True, key=channel_id)
+            return
+        answer = await lane.send("DELETE", path.lstrip("/"), None, None)
+        answer.add_done_callback(lambda done: _log_unawaited("DELETE", path, done))
 
     async def get_playback(self, playback_id: str) -> dict[str, Any] | None:
         """A playback's state, or None when it finished or never existed."""

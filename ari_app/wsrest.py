@@ -37,7 +37,7 @@ class WsRest:
     def __init__(self, timeout: float = 10.0) -> None:
         self.timeout = timeout
         self.ready = False
-        self._send: Send | None = None
+        self._send_frame: Send | None = None
         self._pending: dict[str, asyncio.Future[tuple[int, str]]] = {}
         self._ids = count(1)
         self._generation = 0
@@ -46,7 +46,7 @@ class WsRest:
         """EventStream's on_socket: a new connection (its `send`; requests use it once `probe()`
         succeeds) or, with None, its end. Either way the requests in flight fail."""
         self.fail_all(reason or "the WebSocket was replaced")
-        self._send = send
+        self._send_frame = send
         self.ready = False
         if send is not None:
             self._generation += 1
@@ -91,7 +91,29 @@ class WsRest:
         probe: bool = False,
     ) -> tuple[int, str]:
         """(status, body text) of one request; `uri` is relative to /ari, without a query."""
-        send = self._send
+        request_id, answer = await self._send(method, uri, params, body, probe=probe)
+        try:
+            async with asyncio.timeout(self.timeout if timeout is None else timeout):
+                return await answer
+        except TimeoutError as exc:
+            raise AriUnavailable("no reply on the WebSocket", method, uri) from exc
+        finally:
+            self._pending.pop(request_id, None)
+
+    async def send(
+        self, method: str, uri: str, params: Mapping[str, str] | None, body: Any
+    ) -> asyncio.Future[tuple[int, str]]:
+        """Send one request without waiting for its answer: it is on the wire when this returns,
+        ahead of any request sent later on this socket. The returned future is the answer, (status,
+        body text); with no answer within the timeout it fails with AriUnavailable."""
+        request_id, answer = await self._send(method, uri, params, body)
+        asyncio.get_running_loop().call_later(self.timeout, self._expire, request_id, method, uri)
+        return answer
+
+    async def _send(
+        self, method: str, uri: str, params: Mapping[str, str] | None, body: Any, *, probe: bool = False
+    ) -> tuple[str, asyncio.Future[tuple[int, str]]]:
+        send = self._send_frame
         if send is None or not (self.ready or probe):
             raise AriUnavailable("the WebSocket transport is not ready", method, uri)
         request_id = f"{self._generation}.{next(self._ids)}"
@@ -102,18 +124,22 @@ class WsRest:
         if body is not None:
             frame["content_type"] = "application/json"
             frame["message_body"] = orjson.dumps(body).decode()
-        future: asyncio.Future[tuple[int, str]] = asyncio.get_running_loop().create_future()
-        self._pending[request_id] = future
+        answer: asyncio.Future[tuple[int, str]] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = answer
         try:
             await send(orjson.dumps(frame).decode())  # a text frame, as Asterisk expects
-            async with asyncio.timeout(self.timeout if timeout is None else timeout):
-                return await future
-        except TimeoutError as exc:
-            raise AriUnavailable("no reply on the WebSocket", method, uri) from exc
         except (OSError, ConnectionClosed) as exc:
-            raise AriUnavailable(f"{type(exc).__name__}: {exc}", method, uri) from exc
-        finally:
             self._pending.pop(request_id, None)
+            raise AriUnavailable(f"{type(exc).__name__}: {exc}", method, uri) from exc
+        except BaseException:
+            self._pending.pop(request_id, None)
+            raise
+        return request_id, answer
+
+    def _expire(self, request_id: str, method: str, uri: str) -> None:
+        answer = self._pending.pop(request_id, None)
+        if answer is not None and not answer.done():
+            answer.set_exception(AriUnavailable("no reply on the WebSocket", method, uri))
 
 
 class RestLane:

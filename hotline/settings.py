@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # the asyncio event loop of ari_app and agi: uvloop (libuv, less CPU per event and request) or
     # the standard library's
     event_loop: Literal["uvloop", "asyncio"] = "uvloop"
+    # the scheduling priority (Linux nice) ari_app and agi run at: below 0, a caller's key gets their
+    # small CPU need served before Asterisk's bulk media work on a busy machine; 0: the normal one
+    control_nice: int = Field(default=-10, ge=-20, le=19)
     rtp_start: int = 10000
     rtp_end: int = 20000
 

@@ -47,7 +47,8 @@ class AriCallIO:
             also = (state.digit_arrived,) if interruptible else ()
             finished = await state.wait(done, PROMPT_TIMEOUT, *also)
             if interruptible and not done.is_set() and state.digit_arrived.is_set():
-                await self._stop(pid)
+                # the flow goes on at once: the stop is sent ahead of the channel's next request
+                await self._stop(pid, wait=False)
                 return state.take_digit()
             if not finished:
                 logger.warning(
@@ -58,9 +59,9 @@ class AriCallIO:
         finally:
             state.playbacks.pop(pid, None)
 
-    async def _stop(self, pid: str) -> None:
+    async def _stop(self, pid: str, wait: bool = True) -> None:
         with contextlib.suppress(AriNotFound):  # it finished meanwhile
-            await self.ctx.ari.stop_playback(pid)
+            await self.ctx.ari.stop_playback(pid, self.state.channel_id, wait=wait)
 
     async def get_digit(self, timeout: float) -> str | None:
         state = self.state

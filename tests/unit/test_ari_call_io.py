@@ -22,8 +22,8 @@ class FakeAri:
     ) -> None:
         self.requests.append(("play", (media, playback_id, lang)))
 
-    async def stop_playback(self, playback_id: str) -> None:
-        self.requests.append(("stop", playback_id))
+    async def stop_playback(self, playback_id: str, channel_id: str = "", *, wait: bool = True) -> None:
+        self.requests.append(("stop" if wait else "stop-unawaited", playback_id))
 
 
 def make(tmp_path: Path) -> tuple[AriCallIO, CallState, FakeAri]:
@@ -43,7 +43,11 @@ def test_a_digit_during_the_prompt_stops_it_and_is_returned(tmp_path: Path) -> N
 
     digit, requests = asyncio.run(scenario())
     assert digit == "2"
-    assert requests == [("play", (["sound:hotline/main_menu"], "play-c1-1", "zh")), ("stop", "play-c1-1")]
+    # the flow does not wait for Asterisk's answer to the stop (the next request follows it on the lane)
+    assert requests == [
+        ("play", (["sound:hotline/main_menu"], "play-c1-1", "zh")),
+        ("stop-unawaited", "play-c1-1"),
+    ]
 
 
 def test_a_digit_pressed_before_the_prompt_skips_it_and_the_next_waits(tmp_path: Path) -> None:

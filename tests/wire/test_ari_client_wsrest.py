@@ -128,3 +128,39 @@ async def test_requests_spread_over_lanes_and_one_channel_keeps_its_lane() -> No
     assert len(lanes) == 30 and all(len(apps) == 1 for apps in lanes.values())  # one lane per channel
     assert set().union(*lanes.values()) == {"hotline", "hotline-rest1", "hotline-rest2"}  # all lanes used
     assert not [r for r in fake.requests if r.transport == "http"]
+
+
+@wire
+async def test_an_unawaited_stop_goes_ahead_of_the_channels_next_request_and_only_a_real_failure_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with FakeAri() as fake:
+        answered = asyncio.Event()
+        release = asyncio.Event()
+
+        async def slow_stop(rec: Recorded) -> tuple[int, Any]:
+            await release.wait()  # Asterisk is slow to answer: the flow must not wait for it
+            answered.set()
+            return 404, {"message": "Playback not found"}  # it finished meanwhile: no error
+
+        fake.routes[("DELETE", "/ari/playbacks/p1")] = slow_stop
+        fake.routes[("DELETE", "/ari/playbacks/p2")] = (500, {"message": "Internal Server Error"})
+        client = make_client(fake.url, [], rest_lanes=3)
+        async with running(client):
+            await until(lambda: client.rest_on_websocket == 3, what="three lanes")
+            await client.stop_playback("p1", "c1", wait=False)
+            assert not answered.is_set()
+            release.set()
+            await client.stop_playback("p2", "c2", wait=False)
+            await client.continue_in_dialplan("c2", "hotline-acd", "s")
+            await until(lambda: answered.is_set() and "playbacks/p2" in caplog.text, what="both answers")
+        await client.close()
+    sent = [(r.app, r.method, r.raw_path) for r in fake.requests if "/ping" not in r.raw_path]
+    lane_of_c2 = next(app for app, _, path in sent if path == "/ari/channels/c2/continue")
+    # the stop travels on the lane of its channel, ahead of that channel's next request
+    assert [p for app, _, p in sent if app == lane_of_c2 and "c1" not in p and "p1" not in p] == [
+        "/ari/playbacks/p2",
+        "/ari/channels/c2/continue",
+    ]
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == ["ARI DELETE /playbacks/p2: status 500"]
