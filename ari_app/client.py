@@ -65,6 +65,9 @@ class AriClient:
         backoff: tuple[float, float] = (0.5, 8.0),
         timeout: float = 10.0,
         ping_interval: float = 5.0,
+        # Generous: an overloaded Asterisk answers pings late, and dropping the socket would return
+        # every call in Stasis to the dialplan; a stopped Asterisk closes the connection at once.
+        ping_timeout: float = 20.0,
         ws_auth: Literal["basic", "api_key"] = "basic",
         max_requests: int = 20,
         rest_over_ws: bool = True,
@@ -105,7 +108,7 @@ class AriClient:
             on_socket=self._ws_rest.socket if rest_over_ws else None,
             backoff=backoff,
             ping_interval=ping_interval,
-            ping_timeout=ping_interval,
+            ping_timeout=ping_timeout,
         )
         # More request-only WebSockets (apps "<app>-rest<n>"): Asterisk serves one socket's requests
         # in turn, so one lane caps the requests per second; see wsrest.RestLane.
@@ -116,6 +119,7 @@ class AriClient:
                 timeout=timeout,
                 backoff=backoff,
                 ping_interval=ping_interval,
+                ping_timeout=ping_timeout,
             )  # fmt: skip
             for n in range(1, max(1, rest_lanes) if rest_over_ws else 1)
         ]

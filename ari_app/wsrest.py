@@ -148,7 +148,7 @@ class RestLane:
     that socket's thread; requests spread over several lanes are served side by side."""
 
     def __init__(self, url: str, headers: dict[str, str], *, timeout: float, backoff: tuple[float, float],
-                 ping_interval: float) -> None:  # fmt: skip
+                 ping_interval: float, ping_timeout: float) -> None:  # fmt: skip
         self.rest = WsRest(timeout)
         self.stream = EventStream(
             url,
@@ -158,7 +158,7 @@ class RestLane:
             on_socket=self.rest.socket,
             backoff=backoff,
             ping_interval=ping_interval,
-            ping_timeout=ping_interval,
+            ping_timeout=ping_timeout,
         )
 
     def _frame(self, frame: dict[str, Any]) -> None:

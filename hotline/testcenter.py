@@ -102,8 +102,8 @@ class PrivateCenter:
             env={**os.environ, **self.env},
         )
 
-    def cli(self, command: str) -> str:
-        return self.runtime.cli(command)
+    def cli(self, command: str, timeout: float = 10) -> str:
+        return self.runtime.cli(command, timeout)
 
 
 def remove_state_dir(home: Path) -> None:

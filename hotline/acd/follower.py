@@ -22,7 +22,7 @@ from hotline.acd.agents import change_state
 from hotline.acd.states import READY, WRAPUP
 from hotline.db.base import utcnow
 from hotline.db.models import Agent, IngestCursor, Queue, QueueEvent
-from hotline.db.session import Database
+from hotline.db.session import Database, write_conflict
 
 logger = logging.getLogger(__name__)
 
@@ -112,8 +112,12 @@ class QueueLogFollower:
                 stored = await asyncio.to_thread(self.step)
                 if stored:
                     logger.debug("queue_log: %d events stored", stored)
-            except Exception:  # the database may be away for a while: try again, lose nothing
-                logger.exception("queue_log: could not store new events; retrying")
+            except Exception as exc:  # the database may be away for a while: try again, lose nothing
+                conflict = write_conflict(exc)
+                if conflict is not None:  # another writer of the same call rows won: nothing is wrong
+                    logger.warning("queue_log: a concurrent write conflicted (%s); retrying", conflict)
+                else:
+                    logger.exception("queue_log: could not store new events; retrying")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.poll)
         try:

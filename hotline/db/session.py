@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -33,6 +34,22 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(parsed, pool_pre_ping=True)
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: a transaction lost a race, not the database
+_CONFLICTS = {"40P01", "40001"}
+
+
+def write_conflict(exc: BaseException) -> str | None:
+    """When `exc` is a transaction losing a race to a concurrent writer (a PostgreSQL deadlock or
+    serialization failure, SQLite's lock held past the busy timeout), so that running it again
+    succeeds: the first line of the database's message; otherwise None."""
+    if not isinstance(exc, OperationalError):
+        return None
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in _CONFLICTS or "database is locked" in str(orig):
+        return str(orig).splitlines()[0] if str(orig) else type(orig).__name__
+    return None
 
 
 class Database:

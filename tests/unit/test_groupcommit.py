@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -131,3 +132,31 @@ def test_a_refresh_started_ahead_runs_once_without_anyone_waiting_and_a_failure_
     shared, failed, result = asyncio.run(scenario())
     assert shared and failed
     assert result == "fresh" and runs == ["reload", "reload"]
+
+
+def test_a_write_that_lost_a_race_is_told_from_a_real_failure(tmp_path: Path) -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from hotline.db.session import write_conflict
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    path = tmp_path / "race.db"
+    holder = sqlite3.connect(path)
+    holder.execute("CREATE TABLE t (n INTEGER)")
+    holder.execute("BEGIN IMMEDIATE")  # holds the write lock
+    try:
+        sqlite3.connect(path, timeout=0).execute("INSERT INTO t VALUES (1)")
+    except sqlite3.OperationalError as exc:
+        locked = exc
+    holder.rollback()
+    conflict = OperationalError("INSERT", {}, Deadlock("deadlock detected\nDETAIL: ..."))
+    assert write_conflict(conflict) == "deadlock detected"
+    assert write_conflict(OperationalError("INSERT", {}, locked)) == "database is locked"
+    assert (
+        write_conflict(OperationalError("SELECT", {}, sqlite3.OperationalError("no such table: x"))) is None
+    )
+    assert write_conflict(ValueError("database is locked")) is None

@@ -89,7 +89,7 @@ async def test_abrupt_drop_without_close_frame_reconnects_and_keeps_delivering(
 @wire
 async def test_a_peer_that_stops_answering_pings_is_dropped_and_replaced() -> None:
     async with FakeAri() as fake:
-        client = make_client(fake.url, [], ping_interval=0.2)
+        client = make_client(fake.url, [], ping_interval=0.2, ping_timeout=0.2)
         async with running(client):
             await until(client.connected.is_set)
             fake.session.freeze()
