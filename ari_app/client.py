@@ -1,6 +1,7 @@
 """Asyncio ARI client: REST on httpx or the event WebSocket, events on a reconnecting WebSocket.
 
-See events.py for the event stream and wsrest.py for requests on the WebSocket.
+See events.py for the event stream, wsrest.py for requests on the WebSocket and media.py for the
+playback, recording and bridge requests (a mixin).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import asyncio
 import base64
 import logging
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 import httpx
@@ -17,7 +18,8 @@ import orjson
 
 from ari_app.errors import AriError, AriNotFound, AriUnavailable, error_for_status
 from ari_app.events import EventStream, OnConnect, OnEvent
-from ari_app.urls import ari_root, events_url, ids_param, query_params, quote_id
+from ari_app.media import MediaRequests
+from ari_app.urls import ari_root, events_url, query_params, quote_id
 from ari_app.wsrest import RESPONSE, RestLane, WsRest
 
 logger = logging.getLogger(__name__)
@@ -49,7 +51,7 @@ def _log_unawaited(method: str, path: str, done: asyncio.Future[tuple[int, str]]
         logger.warning("ARI %s %s: %s", method, path, exc or f"status {status}")
 
 
-class AriClient:
+class AriClient(MediaRequests):
     """One Stasis app's connection to Asterisk: `run()` the events, call the REST helpers."""
 
     def __init__(
@@ -193,7 +195,7 @@ class AriClient:
         event WebSocket or a request lane (see wsrest.py) when that transport is up; `key` (a
         channel id) keeps the requests about one thing on one lane, in order.
         """
-        lane = self._lane(key or path) if fast and "%" not in path else None
+        lane = self._fast_lane(path, key) if fast else None
         if lane is not None:
             return await self._req_ws(lane, method, path, params, json)
         try:
@@ -204,6 +206,20 @@ class AriClient:
         except httpx.TransportError as exc:
             raise AriUnavailable(f"{type(exc).__name__}: {exc}", method, path) from exc
         return _answer(method, path, response.status_code, response.text)
+
+    async def send_unawaited(self, method: str, path: str, *, key: str = "") -> bool:
+        """Send a fast request (see `req`) on its WebSocket lane without waiting for Asterisk's answer:
+        it is ahead of the later requests about `key` (a 404 answer is no error, another failure is
+        logged). False when no lane is up: the caller then sends it with `req`."""
+        lane = self._fast_lane(path, key)
+        if lane is None:
+            return False
+        answer = await lane.send(method, path.lstrip("/"), None, None)
+        answer.add_done_callback(lambda done: _log_unawaited(method, path, done))
+        return True
+
+    def _fast_lane(self, path: str, key: str) -> WsRest | None:
+        return self._lane(key or path) if "%" not in path else None
 
     async def _req_ws(
         self, lane: WsRest, method: str, path: str, params: Mapping[str, Any] | None, body: Any
@@ -309,94 +325,6 @@ class AriClient:
         path = f"/channels/{quote_id(channel_id)}/snoop/{quote_id(snoop_id)}"
         result: dict[str, Any] = await self.req("POST", path, params=params)
         return result
-
-    # ---- media --------------------------------------------------------------------
-    async def play(
-        self, channel_id: str, media: str | Sequence[str], playback_id: str, lang: str | None = None
-    ) -> dict[str, Any]:
-        """Start a playback with a client-chosen id (PlaybackFinished carries it back)."""
-        path = f"/channels/{quote_id(channel_id)}/play/{quote_id(playback_id)}"
-        params = {"media": ids_param(media), "lang": lang}
-        result: dict[str, Any] = await self.req("POST", path, params=params, fast=True, key=channel_id)
-        return result
-
-    async def stop_playback(self, playback_id: str, channel_id: str = "", *, wait: bool = True) -> None:
-        """Stop a playback; given its channel, the stop travels in order with that channel's requests.
-
-        wait=False (a caller's key stopped the prompt): return once the stop is on its WebSocket, ahead
-        of the channel's next request, without waiting for Asterisk's answer (a playback that finished
-        meanwhile is no error; another failure is logged). On HTTP it waits as usual."""
-        path = f"/playbacks/{quote_id(playback_id)}"
-        lane = None if wait else self._lane(channel_id or path)
-        if lane is None:
-            await self.req("DELETE", path, fast=True, key=channel_id)
-            return
-        answer = await lane.send("DELETE", path.lstrip("/"), None, None)
-        answer.add_done_callback(lambda done: _log_unawaited("DELETE", path, done))
-
-    async def get_playback(self, playback_id: str) -> dict[str, Any] | None:
-        """A playback's state, or None when it finished or never existed."""
-        try:
-            result: dict[str, Any] = await self.req("GET", f"/playbacks/{quote_id(playback_id)}")
-        except AriNotFound:
-            return None
-        return result
-
-    async def record(
-        self,
-        target_id: str,
-        name: str,
-        *,
-        target: Literal["channels", "bridges"] = "channels",
-        format: str = "wav",
-        max_duration: int | None = None,
-        max_silence: int | None = None,
-        if_exists: str = "fail",
-        beep: bool = False,
-        terminate_on: str = "none",
-    ) -> dict[str, Any]:
-        """Record a channel or a bridge to `name` (relative to Asterisk's recording dir)."""
-        params = {
-            "name": name,
-            "format": format,
-            "maxDurationSeconds": max_duration,
-            "maxSilenceSeconds": max_silence,
-            "ifExists": if_exists,
-            "beep": beep,
-            "terminateOn": terminate_on,
-        }
-        path = f"/{target}/{quote_id(target_id)}/record"
-        result: dict[str, Any] = await self.req("POST", path, params=params)
-        return result
-
-    async def stop_recording(self, name: str) -> None:
-        """Stop a live recording and keep the file."""
-        await self.req("POST", f"/recordings/live/{quote_id(name)}/stop")
-
-    # ---- bridges ------------------------------------------------------------------
-    async def create_bridge(
-        self, bridge_id: str, type: str = "mixing", name: str | None = None
-    ) -> dict[str, Any]:
-        """Create the bridge `bridge_id`, or update it when it exists (get-or-create)."""
-        params = {"type": type, "name": name}
-        result: dict[str, Any] = await self.req("POST", f"/bridges/{quote_id(bridge_id)}", params=params)
-        return result
-
-    async def add_to_bridge(
-        self, bridge_id: str, channel_ids: str | Sequence[str], role: str | None = None
-    ) -> None:
-        """Add one or more channels to a bridge."""
-        params = {"channel": ids_param(channel_ids), "role": role}
-        await self.req("POST", f"/bridges/{quote_id(bridge_id)}/addChannel", params=params)
-
-    async def remove_from_bridge(self, bridge_id: str, channel_ids: str | Sequence[str]) -> None:
-        """Remove one or more channels from a bridge."""
-        params = {"channel": ids_param(channel_ids)}
-        await self.req("POST", f"/bridges/{quote_id(bridge_id)}/removeChannel", params=params)
-
-    async def destroy_bridge(self, bridge_id: str) -> None:
-        """Destroy a bridge; ARI bridges outlive their channels, so every one needs this."""
-        await self.req("DELETE", f"/bridges/{quote_id(bridge_id)}")
 
     # ---- application --------------------------------------------------------------
     async def get_application(self) -> dict[str, Any]:

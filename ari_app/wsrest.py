@@ -128,11 +128,10 @@ class WsRest:
         self._pending[request_id] = answer
         try:
             await send(orjson.dumps(frame).decode())  # a text frame, as Asterisk expects
-        except (OSError, ConnectionClosed) as exc:
+        except BaseException as exc:  # not sent: no answer will come
             self._pending.pop(request_id, None)
-            raise AriUnavailable(f"{type(exc).__name__}: {exc}", method, uri) from exc
-        except BaseException:
-            self._pending.pop(request_id, None)
+            if isinstance(exc, OSError | ConnectionClosed):
+                raise AriUnavailable(f"{type(exc).__name__}: {exc}", method, uri) from exc
             raise
         return request_id, answer
 

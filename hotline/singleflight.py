@@ -42,6 +42,13 @@ class SingleFlight:
             running.add_done_callback(lambda f: self._done(key, f))
         return running
 
+    def refresh_ahead(self, key: Hashable, make: Callable[[], Awaitable[Any]], age: float, ttl: float) -> None:
+        """A cache entry `age` seconds into its `ttl`, still served: past REFRESH_AHEAD of it, re-read
+        it in the background, so under steady traffic no call waits for a reload (after a quiet spell
+        the first call still waits for a fresh one)."""
+        if age >= ttl * REFRESH_AHEAD:
+            self.start(key, make)
+
     def _done(self, key: Hashable, future: asyncio.Future[Any]) -> None:
         self._running.pop(key, None)
         if not future.cancelled() and future.exception() is not None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from hotline.db.models import IvrFlow
 from hotline.db.session import Database
 from hotline.ivr.schema import Flow, flow_from_data, parse_flow
-from hotline.singleflight import REFRESH_AHEAD, SingleFlight
+from hotline.singleflight import SingleFlight
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +100,7 @@ class FlowCache:
         cached = self._flows.get(name)
         age = time.monotonic() - self._checked.get(name, 0.0)
         if cached is not None and age < self.VERSION_TTL:
-            if age >= self.VERSION_TTL * REFRESH_AHEAD:  # ahead of expiry: no call waits for it
-                self._flight.start(name, lambda: self._refresh(name))
+            self._flight.refresh_ahead(name, lambda: self._refresh(name), age, self.VERSION_TTL)
             return cached
         return await self._flight.run(name, lambda: self._refresh(name))
 

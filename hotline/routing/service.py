@@ -28,7 +28,7 @@ from hotline.routing.clock import center_now
 from hotline.routing.numbers import Number, describe, dialled_digits, normalise
 from hotline.routing.store import CountyInfo, RoutingTable, routing_table
 from hotline.settings import Settings
-from hotline.singleflight import REFRESH_AHEAD, SingleFlight
+from hotline.singleflight import SingleFlight
 
 logger = logging.getLogger(__name__)
 
@@ -238,10 +238,8 @@ class Router:
         now = time.monotonic()
         if self._table is None or now >= self._expires:
             return await self._flight.run("table", self._reload)
-        if now >= self._expires - self.TABLE_TTL * (1 - REFRESH_AHEAD):
-            # re-read ahead of expiry while calls go on with this one: under steady traffic no call
-            # waits for a reload (after a quiet spell the first call still gets a fresh table)
-            self._flight.start("table", self._reload)
+        age = self.TABLE_TTL - (self._expires - now)
+        self._flight.refresh_ahead("table", self._reload, age, self.TABLE_TTL)
         return self._table
 
     async def _reload(self) -> RoutingTable:
