@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Literal
 
 from ari_app.errors import AriNotFound
@@ -12,20 +12,9 @@ from ari_app.urls import ids_param, quote_id
 class MediaRequests:
     """Playbacks, recordings and bridges over AriClient's transport (`req`, `send_unawaited`)."""
 
-    async def req(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        fast: bool = False,
-        key: str = "",
-    ) -> Any:
-        raise NotImplementedError  # AriClient's
-
-    async def send_unawaited(self, method: str, path: str, *, key: str = "") -> bool:
-        raise NotImplementedError  # AriClient's
+    # AriClient's transport (client.py): one request and its answer; a fast one sent unawaited
+    req: Callable[..., Awaitable[Any]]
+    send_unawaited: Callable[..., Awaitable[bool]]
 
     # ---- media --------------------------------------------------------------------
     async def play(

@@ -42,7 +42,9 @@ class SingleFlight:
             running.add_done_callback(lambda f: self._done(key, f))
         return running
 
-    def refresh_ahead(self, key: Hashable, make: Callable[[], Awaitable[Any]], age: float, ttl: float) -> None:
+    def refresh_ahead(
+        self, key: Hashable, make: Callable[[], Awaitable[Any]], age: float, ttl: float
+    ) -> None:
         """A cache entry `age` seconds into its `ttl`, still served: past REFRESH_AHEAD of it, re-read
         it in the background, so under steady traffic no call waits for a reload (after a quiet spell
         the first call still waits for a fresh one)."""
