@@ -75,3 +75,17 @@ class CpuMeter:
         total = after.machine_total - before.machine_total
         machine = 100 * (after.machine_busy - before.machine_busy) / total if total > 0 else math.nan
         return CpuUsage(after.at - before.at, cpu, machine)
+
+
+def thread_cpu_s(pid: int) -> dict[str, float]:
+    """User + system CPU seconds of each thread of a process, keyed "<tid> <name>" (empty if gone)."""
+    found: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            stat = (task / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat.rsplit(")", 1)[1].split()
+        found[f"{task.name} {name}"] = (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return found

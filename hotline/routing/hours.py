@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -60,8 +61,11 @@ def _span(hours: Hours) -> str:
     return f"{_hhmm(hours.open, '00:00')}–{_hhmm(hours.close, '24:00')}"
 
 
+@lru_cache(maxsize=512)
 def _day(hours: Hours, day: date) -> tuple[bool, str, str]:
-    """Whether `day` is one of the open days, the day's description, and a note on the calendar used."""
+    """Whether `day` is one of the open days, the day's description, and a note on the calendar used.
+    Remembered per county's hours and date: every live call asks, and the answer only changes with
+    the date (the calendar is data shipped with chinese_calendar)."""
     if hours.days == "always":
         return True, "every day", ""
     try:

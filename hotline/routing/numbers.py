@@ -61,12 +61,16 @@ def _clean(raw: str) -> str | None:
     return text
 
 
-def _parse(text: str) -> phonenumbers.PhoneNumber | None:
+def _parse(text: str) -> tuple[phonenumbers.PhoneNumber, int] | None:
+    """The parsed number and its type, or None unless it is valid. The type is worked out once: it is
+    phonenumbers' costliest step (a pattern match per type), which is_valid_number, number_type and
+    length_of_geographical_area_code would each repeat (valid means a type other than UNKNOWN)."""
     try:
         parsed = phonenumbers.parse(text, REGION)
     except phonenumbers.NumberParseException:
         return None
-    return parsed if phonenumbers.is_valid_number(parsed) else None
+    kind = phonenumbers.number_type(parsed)
+    return (parsed, kind) if kind != PhoneNumberType.UNKNOWN else None
 
 
 def _is_short_service(digits: str) -> bool:
@@ -79,17 +83,19 @@ def _is_short_service(digits: str) -> bool:
     return bool(shortnumberinfo.is_valid_short_number_for_region(short, REGION))
 
 
-def _from_parsed(raw: str, parsed: phonenumbers.PhoneNumber) -> Number:
+def _from_parsed(raw: str, parsed: phonenumbers.PhoneNumber, kind: int) -> Number:
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     if parsed.country_code != 86:
         return Number(raw, e164.lstrip("+"), "foreign", None, e164)
     nsn = phonenumbers.national_significant_number(parsed)
-    kind = phonenumbers.number_type(parsed)
     if kind in _MOBILE_TYPES:
         return Number(raw, nsn, "mobile", None, e164)
     if kind in _SERVICE_TYPES:
         return Number(raw, nsn, "service", None, e164)
-    area_len = phonenumbers.length_of_geographical_area_code(parsed)
+    # length_of_geographical_area_code without its own number_type: China has a national prefix (0)
+    # and area codes on geographical numbers only
+    geographical = phonenumbers.is_number_type_geographical(kind, parsed.country_code)
+    area_len = phonenumbers.length_of_national_destination_code(parsed) if geographical else 0
     area_code = "0" + nsn[:area_len] if area_len else None
     return Number(raw, "0" + nsn, "fixed", area_code, e164)
 
@@ -109,7 +115,7 @@ def _normalise(raw: str | None) -> Number:
         parsed = _parse("+" + text)  # 86 without the plus, when what follows is a valid number
     if parsed is None:
         return Number(raw, None, "invalid")
-    return _from_parsed(raw, parsed)
+    return _from_parsed(raw, *parsed)
 
 
 def normalise(raw: str | None) -> Number:
