@@ -7,9 +7,9 @@ benchmarks.ivr says how far each path goes; this says where the time goes on the
 four warm-up calls, then one step of the same callers and keys, and it prints:
   - every second: Asterisk's channels, and the CPU of Asterisk, ari_app, agi and the whole machine;
   - per hundred calls, in seconds from the step's first channel, when they reached each stage (median):
-    the channel created (its id), the call row written (ari), the queue entered (queue_log ENTERQUEUE),
-    the caller gone (ABANDON), the row closed (ari); the hold after the last key is --hold seconds,
-    so a gap between queued and gone much larger than that is Asterisk late with the hang-up;
+    the channel created (its id), answered (SIPp's 200 OK), the call row written (ari), the queue
+    entered (queue_log ENTERQUEUE), BYE sent (SIPp), the caller gone (ABANDON: Asterisk saw the
+    hang-up), the row closed (ari);
   - CPU per call of each thread of ari_app and agi, and of SIPp;
   - messages per call through Asterisk's task queues (`core show taskprocessors`): a queue past its
     high-water mark makes PJSIP hold new calls back.
@@ -19,6 +19,7 @@ Needs root; state in var/bench, ports 45xxx, as benchmarks.ivr.
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import statistics
 import threading
@@ -42,9 +43,10 @@ from benchmarks.harness import (
     run_step,
 )
 from hotline.db.models import Call
+from hotline.sipp.process import SippEvent
 from hotline.testcenter import PrivateCenter
 
-STAGES = ("created", "row written", "queued", "gone", "row closed")
+STAGES = ("created", "answered", "row written", "queued", "BYE sent", "gone", "row closed")
 
 
 class Sampler:
@@ -114,8 +116,22 @@ def _epoch(value: datetime | None) -> float | None:
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
 
 
-def stage_rows(center: PrivateCenter, caller: str, rate: float) -> list[list[object]]:
-    """Per hundred calls (in channel order): the median second each stage was reached."""
+def sipp_times(events: Sequence[SippEvent], started: float) -> list[tuple[float | None, float | None]]:
+    """(200 OK received, BYE sent) per call in the order SIPp placed them, as epoch seconds (SIPp's
+    clock counts from its start, `started`)."""
+    ticks: dict[str, dict[str, float]] = defaultdict(dict)
+    for e in events:
+        if e.fields and e.event in ("invite", "ok", "bye"):
+            ticks[e.call_id][e.event] = started + float(e.fields[0]) / 1000
+    ordered = sorted(ticks.values(), key=lambda t: t.get("invite", math.inf))
+    return [(t.get("ok"), t.get("bye")) for t in ordered]
+
+
+def stage_rows(
+    center: PrivateCenter, caller: str, rate: float, sipp: list[tuple[float | None, float | None]]
+) -> list[list[object]]:
+    """Per hundred calls (channels and SIPp's calls each in the order they were placed): the median
+    second each stage was reached."""
     queued = queue_times(center, caller)
     with center.database.session() as session:
         rows = session.execute(
@@ -130,10 +146,11 @@ def stage_rows(center: PrivateCenter, caller: str, rate: float) -> list[list[obj
     for first in range(0, len(channels), 100):
         chunk = channels[first : first + 100]
         stages: list[list[float]] = [[] for _ in STAGES]
-        for ch in chunk:
+        for index, ch in enumerate(chunk, first):
             entered, ended = db.get(ch, (None, None))
-            values = (int(ch.split(".")[0]), entered, queued[ch].get("ENTERQUEUE"), queued[ch].get("ABANDON"),
-                      ended)  # fmt: skip
+            answered, bye = sipp[index] if index < len(sipp) else (None, None)
+            values = (int(ch.split(".")[0]), answered, entered, queued[ch].get("ENTERQUEUE"), bye,
+                      queued[ch].get("ABANDON"), ended)  # fmt: skip
             for i, value in enumerate(values):
                 if value is not None:
                     stages[i].append(value - t0)
@@ -167,8 +184,10 @@ def trace(center: PrivateCenter, args: argparse.Namespace) -> list[str]:
     load = step(args.rate, args.step_seconds, 2)
     queues, threads = taskprocessors(center), {n: thread_cpu_s(pids[n]) for n in pids}
     with Sampler(center, pids) as sampler:
+        sipp_started = time.time()
         result = run_step(center, meter, load)
     calls = max(result.attempted, 1)
+    stages = stage_rows(center, load.caller, args.rate, sipp_times(result.sipp.events, sipp_started))
     queues_after = taskprocessors(center)
     messages = sorted(((queues_after[k] - queues.get(k, 0)) / calls, k) for k in queues_after)
     lines = [
@@ -179,7 +198,7 @@ def trace(center: PrivateCenter, args: argparse.Namespace) -> list[str]:
         "",
         "Stages, median second from the step's first channel (queue_log has whole seconds):",
         "",
-        markdown_table(["calls", "placed", *STAGES], stage_rows(center, load.caller, args.rate)),
+        markdown_table(["calls", "placed", *STAGES], stages),
         "",
         f"CPU ms per call: Asterisk {result.cpu_ms_per_call('asterisk'):.1f}, SIPp "
         f"{1000 * result.sipp_cpu_s / calls:.1f}; by thread:",
