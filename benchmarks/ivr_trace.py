@@ -138,7 +138,9 @@ def stage_rows(
             select(Call.channel_id, Call.entered_at, Call.ended_at).where(Call.caller_number == caller)
         ).all()
     db = {str(ch): (_epoch(entered), _epoch(ended)) for ch, entered, ended in rows}
-    channels = sorted(queued, key=lambda ch: tuple(int(p) for p in ch.split(".")))
+    # every call the step made: queued ones from queue_log, and (ari) those with a row that never queued
+    placed = set(queued) | {ch for ch in db if re.fullmatch(r"\d+\.\d+", ch)}
+    channels = sorted(placed, key=lambda ch: tuple(int(p) for p in ch.split(".")))
     if not channels:
         return []
     t0 = min(int(ch.split(".")[0]) for ch in channels)
@@ -149,8 +151,9 @@ def stage_rows(
         for index, ch in enumerate(chunk, first):
             entered, ended = db.get(ch, (None, None))
             answered, bye = sipp[index] if index < len(sipp) else (None, None)
-            values = (int(ch.split(".")[0]), answered, entered, queued[ch].get("ENTERQUEUE"), bye,
-                      queued[ch].get("ABANDON"), ended)  # fmt: skip
+            verbs = queued.get(ch, {})
+            created = int(ch.split(".")[0])
+            values = (created, answered, entered, verbs.get("ENTERQUEUE"), bye, verbs.get("ABANDON"), ended)
             for i, value in enumerate(values):
                 if value is not None:
                     stages[i].append(value - t0)
@@ -165,7 +168,8 @@ def per_call(before: dict[str, float], after: dict[str, float], calls: int) -> s
 
 
 def busiest_threads(before: dict[str, float], after: dict[str, float], calls: int, top: int = 6) -> str:
-    """The threads that used the most CPU (ms per call): a long-lived one near 1000 ms/s is a bottleneck."""
+    """The threads that used the most CPU, in ms per call (× rate / 1000 = the share of a core it took):
+    a long-lived thread near a whole core would be a bottleneck."""
     used = sorted(((v - before.get(k, 0.0), k) for k, v in after.items()), reverse=True)[:top]
     return ", ".join(f"{k.split()[0]} {1000 * v / calls:.2f}" for v, k in used)
 
