@@ -15,9 +15,13 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 def process_cpu_s(pid: int) -> float | None:
     """User + system CPU seconds of a process, all its threads, from /proc/<pid>/stat; None if gone."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        return _stat_cpu_s(Path(f"/proc/{pid}/stat").read_text())
     except OSError:
         return None
+
+
+def _stat_cpu_s(stat: str) -> float:
+    """User + system CPU seconds from a /proc stat line (a process's or one of its threads')."""
     fields = stat.rsplit(")", 1)[1].split()  # fields[0] is the state (field 3); utime, stime are 14, 15
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
@@ -86,6 +90,5 @@ def thread_cpu_s(pid: int) -> dict[str, float]:
         except OSError:
             continue
         name = stat[stat.index("(") + 1 : stat.rindex(")")]
-        fields = stat.rsplit(")", 1)[1].split()
-        found[f"{task.name} {name}"] = (int(fields[11]) + int(fields[12])) / CLK_TCK
+        found[f"{task.name} {name}"] = _stat_cpu_s(stat)
     return found

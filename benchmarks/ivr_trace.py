@@ -26,7 +26,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -42,6 +42,7 @@ from benchmarks.harness import (
     ready_to_run,
     run_step,
 )
+from hotline.acd import queuelog
 from hotline.db.models import Call
 from hotline.sipp.process import SippEvent
 from hotline.testcenter import PrivateCenter
@@ -95,25 +96,19 @@ def taskprocessors(center: PrivateCenter) -> dict[str, int]:
     return counts
 
 
-def queue_times(center: PrivateCenter, caller: str) -> dict[str, dict[str, int]]:
+def queue_times(center: PrivateCenter, caller: str) -> dict[str, dict[str, float]]:
     """channel id -> {ENTERQUEUE: epoch s, ABANDON: ...} for `caller`'s calls, from queue_log."""
-    times: dict[str, dict[str, int]] = defaultdict(dict)
+    times: dict[str, dict[str, float]] = defaultdict(dict)
     callers: dict[str, str] = {}
     path = center.runtime.queue_log_path()
-    for line in path.read_text(errors="replace").splitlines() if path.exists() else []:
-        fields = line.split("|")
-        if len(fields) < 5 or not fields[0].isdigit():
+    for text in path.read_text(errors="replace").splitlines() if path.exists() else []:
+        line = queuelog.parse_line(text)
+        if line is None:
             continue
-        if fields[4] == "ENTERQUEUE" and len(fields) >= 7:
-            callers[fields[1]] = fields[6]
-        times[fields[1]].setdefault(fields[4], int(fields[0]))
+        if line.event == queuelog.ENTER and len(line.data) >= 2:  # ENTERQUEUE|url|caller id|position
+            callers[line.callid] = line.data[1]
+        times[line.callid].setdefault(line.event, line.at.timestamp())
     return {channel: verbs for channel, verbs in times.items() if callers.get(channel) == caller}
-
-
-def _epoch(value: datetime | None) -> float | None:
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
 
 
 def sipp_times(events: Sequence[SippEvent], started: float) -> list[tuple[float | None, float | None]]:
@@ -137,7 +132,8 @@ def stage_rows(
         rows = session.execute(
             select(Call.channel_id, Call.entered_at, Call.ended_at).where(Call.caller_number == caller)
         ).all()
-    db = {str(ch): (_epoch(entered), _epoch(ended)) for ch, entered, ended in rows}
+    # UTCDateTime columns come back aware
+    db = {str(ch): (entered.timestamp(), ended.timestamp() if ended else None) for ch, entered, ended in rows}
     # every call the step made: queued ones from queue_log, and (ari) those with a row that never queued
     placed = set(queued) | {ch for ch in db if re.fullmatch(r"\d+\.\d+", ch)}
     channels = sorted(placed, key=lambda ch: tuple(int(p) for p in ch.split(".")))
