@@ -1,7 +1,7 @@
 """Benchmark: the demo IVR flow (ARI) at rising call rates, against the same menu in pure dialplan.
 
     python -m benchmarks.ivr [--rates 20,40,60,80,100,120,140] [--step-seconds 10] [--hold 2]
-                             [--pause 1.5] [--paths dialplan,ari] [--tries 2] [--no-warmup]
+                             [--pause 1.5] [--paths dialplan,ari] [--tries 2] [--refine 10] [--no-warmup]
                              [--no-spy] [--set NAME=VALUE ...]
 
 Every caller is a Futian landline (075583..., so no district question) that presses 1 during the
@@ -185,22 +185,62 @@ def run_all(center: PrivateCenter, spy: PromptSpy | NoSpy, args: argparse.Namesp
             if not warm.extra["clean"]:
                 progress(f"{path}: warm-up calls were not clean ({warm.extra['failed']} failed)")
     results: list[StepResult] = []
-    given_up: set[str] = set()
+
+    def attempt_rate(path: str, rate: float) -> None:
+        for attempt in range(1, args.tries + 1):
+            result = measure(center, meter, spy, step(path, rate, args.step_seconds), attempt)
+            results.append(result)
+            if result.extra["clean"]:
+                return
+            progress(f"{path} at {rate:g}/s: {result.extra['failed']} failed, {result.left_channels} left")
+
     for rate in args.rates:
         for path in args.paths:
-            if path in given_up:
-                continue
-            for attempt in range(1, args.tries + 1):
-                result = measure(center, meter, spy, step(path, rate, args.step_seconds), attempt)
-                results.append(result)
-                if result.extra["clean"]:
-                    break
-                progress(
-                    f"{path} at {rate:g}/s: {result.extra['failed']} failed, {result.left_channels} left"
-                )
-            else:
-                given_up.add(path)
+            if first_failed(results, path) is None:
+                attempt_rate(path, rate)
+    # Between each path's highest clean rate and its lowest failed one, rungs of --refine calls/s,
+    # the paths still taking turns: the limit is found to within --refine, not the ladder's spacing.
+    while pending := [(path, rung) for path in args.paths if (rung := next_rung(results, path, args.refine))]:
+        for path, rung in pending:
+            attempt_rate(path, rung)
     return results
+
+
+def rate_outcomes(results: Sequence[StepResult], path: str) -> dict[float, bool]:
+    """Each rate `path` was tried at: clean when one of its tries was clean."""
+    outcomes: dict[float, bool] = {}
+    for r in results:
+        if r.step.flow == path and r.extra["attempt"] != 0:
+            outcomes[r.step.rate] = outcomes.get(r.step.rate, False) or bool(r.extra["clean"])
+    return outcomes
+
+
+def first_failed(results: Sequence[StepResult], path: str) -> float | None:
+    """The lowest rate at which every try of `path` failed."""
+    failed = [rate for rate, clean in rate_outcomes(results, path).items() if not clean]
+    return min(failed) if failed else None
+
+
+def limit_rate(results: Sequence[StepResult], path: str) -> float | None:
+    """The highest clean rate of `path` below its lowest failed rate (every rate under it tried was
+    clean too)."""
+    ceiling = first_failed(results, path)
+    clean = [
+        rate
+        for rate, ok in rate_outcomes(results, path).items()
+        if ok and (ceiling is None or rate < ceiling)
+    ]
+    return max(clean) if clean else None
+
+
+def next_rung(results: Sequence[StepResult], path: str, refine: float) -> float | None:
+    """The next rate to try between `path`'s limit and its lowest failed rate (None: found to within
+    `refine`, no failure yet, or no clean rate to refine from)."""
+    ceiling, floor = first_failed(results, path), limit_rate(results, path)
+    if refine <= 0 or ceiling is None or floor is None:
+        return None
+    rung = floor + refine
+    return rung if rung < ceiling - 1e-9 else None
 
 
 # ---- report -----------------------------------------------------------------------------------
@@ -223,8 +263,9 @@ def row(result: StepResult) -> list[object]:
 
 
 def best(results: Sequence[StepResult], path: str) -> StepResult | None:
-    """The last clean step of `path` (the run stops raising a path's rate after a failed rate)."""
-    clean = [r for r in results if r.step.flow == path and r.extra["clean"]]
+    """The clean step of `path` at its limit rate (see limit_rate)."""
+    rate = limit_rate(results, path)
+    clean = [r for r in results if r.step.flow == path and r.extra["clean"] and r.step.rate == rate]
     return clean[-1] if clean else None
 
 
@@ -238,16 +279,14 @@ def summary(results: Sequence[StepResult], args: argparse.Namespace) -> list[str
             continue
         lat = latencies(top)
         pcts = "/".join(fmt(percentile(lat, q)) for q in (50, 95, 99))
-        limit = (
-            "" if any(not r.extra["clean"] for r in results if r.step.flow == path) else " (no limit found)"
-        )
+        limit = "" if first_failed(results, path) is not None else " (no limit found)"
         lines.append(f"- {path}: {top.step.rate:g} calls/s with 0 failed calls{limit}; there DTMF->prompt "
                      f"p50/p95/p99 {pcts} ms")  # fmt: skip
     if set(PATHS) <= set(args.paths):
         ratio = rates["ari"] / rates["dialplan"] if rates["dialplan"] > 0 else math.nan
         verdict = "met" if ratio >= 0.9 else "NOT met"
         lines.append(f"- ratio ari/dialplan: {fmt(ratio, 2)} (target >= 0.9: {verdict})")
-        if rates["dialplan"] == max(args.rates):
+        if first_failed(results, "dialplan") is None:
             lines.append(
                 "  (the dialplan passed the highest rate tried: its limit is higher, the true ratio lower)"
             )
@@ -292,7 +331,8 @@ def report(
         "",
         markdown_table(HEADERS, [row(r) for r in results]),
         "",
-        f"Highest rate with 0 failed calls, every lower rate too (--tries {args.tries} per rate):",
+        f"Highest rate with 0 failed calls, every lower rate tried too (--tries {args.tries} per rate, "
+        f"--refine {args.refine:g}):",
         *summary(results, args),
     ]
     return "\n".join(lines)
@@ -318,6 +358,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--paths", default=",".join(PATHS), help="dialplan, ari or both")
     parser.add_argument("--tries", type=int, default=2, help="attempts per rate before giving a path up")
     parser.add_argument(
+        "--refine",
+        type=float,
+        default=10.0,
+        help="after the ladder: rungs of this many calls/s between a path's limit and failed rate (0: none)",
+    )
+    parser.add_argument(
         "--database",
         choices=("sqlite", "postgresql"),
         default="sqlite",
@@ -339,8 +385,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args.rates, args.paths = [float(r) for r in comma_list(args.rates)], comma_list(args.paths)
     if not args.rates or min(args.rates) <= 0 or not args.paths or not set(args.paths) <= set(PATHS):
         parser.error(f"--rates must be positive numbers and --paths among {', '.join(PATHS)}")
-    if args.tries < 1:
-        parser.error("--tries must be at least 1")
+    if args.tries < 1 or args.refine < 0:
+        parser.error("--tries must be at least 1 and --refine not negative")
     return args
 
 
