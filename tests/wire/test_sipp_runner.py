@@ -11,12 +11,14 @@ from pathlib import Path
 import pytest
 
 from hotline.secrets import SecretStore
-from hotline.settings import Settings, get_settings
+from hotline.settings import Settings
 from hotline.sipp.dtmf import DTMF_PT, PCMA_PT, RtpPacket
 from hotline.sipp.plan import DEFAULT_AUDIO
 from hotline.sipp.presets import preset_call_kwargs
 from hotline.sipp.process import sipp_available
 from hotline.sipp.runner import AgentPhone, AgentPhoneError, run_call, start_call
+from hotline.testcenter import PortSettings
+from tests.dbutil import worker
 from tests.wire import fake_sip
 from tests.wire.fake_sip import FakePbx, dtmf_digits, uri_user, wait_until
 
@@ -55,7 +57,13 @@ def event_starts(packets: list[RtpPacket]) -> list[int]:
 
 @pytest.fixture
 def settings(tmp_path: Path, pbx: FakePbx) -> Settings:
-    return get_settings(home=tmp_path, bind_host="127.0.0.1", sip_port=pbx.port, hotline_numbers=["12345"])
+    # SIPp's own ports apart from test_sipp_cli.py's (the defaults) and per pytest-xdist worker: each
+    # process only knows its own reservations, so two searching from the same base can both find a
+    # port free, and one SIPp then fails to bind it (exit status 254 at once).
+    base = 7000 + 300 * worker()
+    return PortSettings(home=tmp_path, bind_host="127.0.0.1", sip_port=pbx.port, hotline_numbers=["12345"],
+                        sipp_agent_port=base + 71, sipp_caller_port=base + 200,
+                        sipp_media_port=30500 + 100 * worker())  # fmt: skip
 
 
 def test_every_answered_call_counts_as_successful(settings: Settings, pbx: FakePbx) -> None:
