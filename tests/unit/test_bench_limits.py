@@ -1,11 +1,11 @@
-"""benchmarks.ivr: how a path's limit rate is found from its steps, and where the refining rungs go."""
+"""benchmarks.limits: how a path's limit rate is found from its steps, and where the refining rungs go."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 from typing import Any
 
-from benchmarks.ivr import first_failed, limit_rate, next_rung
+from benchmarks.limits import first_failed, limit_rate, next_rung
 
 
 def steps(path: str, *outcomes: tuple[float, bool]) -> list[Any]:
